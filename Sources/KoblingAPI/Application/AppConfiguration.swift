@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+
+/// Everything the server is configured with. Each value has a default that runs on a fresh
+/// machine; the `kobling` command fills it from flags and `KOBLING_*` environment variables.
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The data folder: the database lives here unless placed elsewhere, and file mail goes here.
+    public var dataDirectory = "./data"
+    public var databasePath: String?
+    /// Where people open links sent by email (password reset).
+    public var publicBaseURL = "http://127.0.0.1:8080"
+    public var mailFrom = "Kobling <kobling@localhost>"
+    public var logLevel: Logger.Level = .info
+    /// bcrypt's work factor; lowered only by tests.
+    public var bcryptCost: UInt8 = 12
+    public var sessionLifetime: TimeInterval = 30 * 24 * 3600
+    public var passwordResetLifetime: TimeInterval = 3600
+    /// Failed log-ins allowed for one address (or client) in `loginWindow` before 429.
+    public var loginFailureLimit = 5
+    public var loginWindow: TimeInterval = 15 * 60
+
+    public init() {}
+
+    public var resolvedDatabasePath: String {
+        databasePath ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("kobling.sqlite").path
+    }
+
+    public var mailDirectory: URL {
+        URL(fileURLWithPath: dataDirectory).appendingPathComponent("mail")
+    }
+
+    /// Reads `KOBLING_*` variables over the defaults.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var configuration = AppConfiguration()
+        if let host = environment["KOBLING_HOST"] { configuration.host = host }
+        if let port = environment["KOBLING_PORT"] {
+            guard let value = Int(port), (0...65535).contains(value) else { throw ConfigurationError("KOBLING_PORT must be a port number, not \"\(port)\".") }
+            configuration.port = value
+        }
+        if let directory = environment["KOBLING_DATA_DIR"] { configuration.dataDirectory = directory }
+        if let path = environment["KOBLING_DATABASE"] { configuration.databasePath = path }
+        if let url = environment["KOBLING_PUBLIC_URL"] { configuration.publicBaseURL = url }
+        if let from = environment["KOBLING_MAIL_FROM"] { configuration.mailFrom = from }
+        if let level = environment["KOBLING_LOG_LEVEL"] {
+            guard let value = Logger.Level(rawValue: level) else { throw ConfigurationError("KOBLING_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical.") }
+            configuration.logLevel = value
+        }
+        if let days = environment["KOBLING_SESSION_DAYS"] {
+            guard let value = Double(days), value > 0 else { throw ConfigurationError("KOBLING_SESSION_DAYS must be a positive number.") }
+            configuration.sessionLifetime = value * 24 * 3600
+        }
+        return configuration
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import Logging
+import Storage
+
+/// The router with every controller, middleware and the route table the spec is checked against.
+public func buildRouter(_ services: AppServices) -> (router: Router<KoblingContext>, operations: [Operation]) {
+    let router = Router(context: KoblingContext.self)
+    let routes = APIRoutes(router: router, database: services.database)
+    let table = OperationTable()
+    router.add(middleware: ObservabilityMiddleware(registry: services.metrics))
+    router.add(middleware: ProblemMiddleware(operations: table))
+    router.add(middleware: AuthenticationMiddleware(database: services.database))
+    SystemController(services: services).addRoutes(to: routes)
+    AuthController(services: services).addRoutes(to: routes)
+    MeController(services: services).addRoutes(to: routes)
+    PeopleController(services: services).addRoutes(to: routes)
+    OrganisationsController(services: services).addRoutes(to: routes)
+    TagsController(services: services).addRoutes(to: routes)
+    table.set(routes.operations)
+    return (router, routes.operations)
+}
+
+/// The application: HTTP server plus graceful shutdown on SIGTERM and SIGINT.
+public func buildApplication(_ services: AppServices, logger: Logger) -> some ApplicationProtocol {
+    let (router, _) = buildRouter(services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "Kobling"),
+        logger: logger)
+}

@@ -1,0 +1,65 @@
+import Hummingbird
+import KoblingCore
+import Storage
+
+/// The people directory and profiles.
+struct PeopleController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.get, "/v1/people", .anyone, list)
+        routes.add(.post, "/v1/people", .organiser, create)
+        routes.add(.get, "/v1/people/{id}", .anyone, show)
+        routes.add(.patch, "/v1/people/{id}", .owner, update)
+        routes.add(.delete, "/v1/people/{id}", .organiser, delete)
+        routes.add(.get, "/v1/people/{id}/memberships", .anyone, memberships)
+    }
+
+    @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
+        var query = Query(request, allowed: ["role", "tag", "language", "region", "q", "matchable"])
+        let filter = PeopleFilter(
+            role: query.enumeration("role", PersonRole.self), tag: query.string("tag"), language: query.language("language"),
+            region: query.string("region"), text: query.string("q"), matchable: query.bool("matchable"))
+        let page = try query.page()
+        return JSONResponse.page(ofDocuments: try await database.people(filter, viewer: Viewer(context.caller), page: page))
+    }
+
+    @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
+        let person = try await database.createPerson(try await RequestBody.json(request, context: context))
+        return try await respond(id: person.id, context: context, status: .created)
+    }
+
+    @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
+        try await respond(id: try context.parameters.require("id"), context: context, status: .ok)
+    }
+
+    @Sendable func update(_ request: Request, context: KoblingContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await RequestBody.json(request, context: context, mergePatch: true)
+        let expected = try EntityTag.expectedVersion(request)
+        let now = Timestamp.string(services.clock.now())
+        _ = try await database.updatePerson(id: id, expectedVersion: expected) { person in
+            try PersonChanges.apply(body, to: person, now: now)
+        }
+        return try await respond(id: id, context: context, status: .ok)
+    }
+
+    @Sendable func delete(_ request: Request, context: KoblingContext) async throws -> Response {
+        try await database.deletePerson(id: try context.parameters.require("id"))
+        return JSONResponse.noContent()
+    }
+
+    @Sendable func memberships(_ request: Request, context: KoblingContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard try await database.person(id: id) != nil else { throw KoblingError.notFound("No such person.") }
+        return try JSONResponse.make(["items": try await database.memberships(personId: id)])
+    }
+
+    private func respond(id: String, context: KoblingContext, status: HTTPResponse.Status) async throws -> Response {
+        guard let (document, version) = try await database.personDocument(id: id, viewer: Viewer(context.caller)) else {
+            throw KoblingError.notFound("No such person.")
+        }
+        return JSONResponse.raw(Array(document.utf8), status: status, headers: [.eTag: EntityTag.make(version: version)])
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import KoblingCore
+import Logging
+import Prometheus
+import Storage
+
+/// Outermost: a request id on the log and the response, and Prometheus counts and latencies by
+/// route template and status.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = KoblingContext
+    let registry: PrometheusCollectorRegistry
+
+    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+    static let buckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response = try await next(request, context)
+        response.headers[Self.requestIDHeader] = context.id
+        let labels = [
+            ("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"),
+            ("status", String(response.status.code)),
+        ]
+        registry.makeCounter(name: "http_requests_total", labels: labels).increment()
+        registry.makeDurationHistogram(name: "http_request_duration_seconds", labels: labels, buckets: Self.buckets)
+            .record(ContinuousClock.now - start)
+        if response.status.code >= 500 {
+            context.logger.error("request failed", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)"])
+        } else {
+            context.logger.debug("request", metadata: ["status": "\(response.status.code)", "method": "\(request.method)", "path": "\(request.uri.path)"])
+        }
+        return response
+    }
+}
+
+/// Turns every error into an RFC 9457 problem, so that no error leaves in any other shape and no
+/// internal detail leaves at all.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = KoblingContext
+    let operations: OperationTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as KoblingError {
+            return Problem(error).response(headers: error.extraHeaders)
+        } catch let error as HTTPError {
+            if error.status == .notFound, context.endpointPath == "NotFound" {
+                let allowed = operations.methods(matching: request.uri.path)
+                if !allowed.isEmpty {
+                    let detail = "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))."
+                    return Problem(status: .methodNotAllowed, slug: "method-not-allowed", detail: detail)
+                        .response(headers: [.allow: allowed.joined(separator: ", ")])
+                }
+            }
+            if error.status.code >= 500 { context.logger.error("internal error", metadata: ["error": "\(error)"]) }
+            return Problem(error).response()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // A uniqueness race lost to a concurrent request: the same answer a duplicate gets.
+            context.logger.notice("constraint", metadata: ["error": "\(error.resultCode)"])
+            return Problem(.conflict("This conflicts with a change made at the same time; read again and retry.")).response()
+        } catch {
+            context.logger.error("internal error", metadata: ["error": "\(String(reflecting: error))"])
+            return Problem(HTTPError(.internalServerError)).response()
+        }
+    }
+}
+
+/// Reads a bearer token, if any, into the caller. A token that is unknown or expired is a 401
+/// even where no sign-in is needed, so a client learns at once that its session is gone.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = KoblingContext
+    let database: AppDatabase
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw KoblingError.unauthenticated("Use an Authorization header of the form \"Bearer TOKEN\".")
+        }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty, token.utf8.count <= 200,
+            let caller = try await database.caller(tokenHash: SecretToken.hash(token))
+        else {
+            throw KoblingError.unauthenticated("The token is unknown or expired; log in again.")
+        }
+        var context = context
+        context.caller = caller
+        context.logger[metadataKey: "account"] = "\(caller.accountId)"
+        return try await next(request, context)
+    }
+}
+
+extension KoblingContext {
+    /// The caller, where the route's access already guarantees one.
+    func requireCaller() throws -> Caller {
+        guard let caller else { throw KoblingError.unauthenticated() }
+        return caller
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KoblingCore
+import NIOCore
+
+/// Reads request bodies the one way Kobling accepts them: JSON, at most 1 MiB, as a JSON value
+/// that each operation then checks field by field.
+enum RequestBody {
+    static let limit = 1 << 20
+
+    static func json(_ request: Request, context: KoblingContext, mergePatch: Bool = false) async throws -> JSONValue {
+        try checkContentType(request, mergePatch: mergePatch)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw KoblingError.payloadTooLarge(limit: limit)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw KoblingError.payloadTooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else {
+            throw KoblingError.malformed("The body is empty; send a JSON object.")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard String(validatingUTF8Data: data) != nil else {
+            throw KoblingError.malformed("The body is not valid UTF-8.")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw KoblingError.malformed("The body is not valid JSON: \(describe(error))")
+        }
+    }
+
+    private static func checkContentType(_ request: Request, mergePatch: Bool) throws {
+        let expected = mergePatch ? "application/merge-patch+json or application/json" : "application/json"
+        guard let raw = request.headers[.contentType] else {
+            throw KoblingError.unsupportedMediaType("Send the body as \(expected).")
+        }
+        let type = raw.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let accepted = mergePatch ? ["application/json", "application/merge-patch+json"] : ["application/json"]
+        guard accepted.contains(type) else {
+            throw KoblingError.unsupportedMediaType("Send the body as \(expected), not \(raw.prefix(100)).")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return detail ?? context.debugDescription
+        }
+        return "it could not be parsed."
+    }
+}
+
+extension String {
+    init?(validatingUTF8Data data: Data) {
+        guard let value = String(data: data, encoding: .utf8) else { return nil }
+        self = value
+    }
+}
+
+/// Reads the fields of a JSON object body: required ones, optional ones and unknown ones, all
+/// named in one 422.
+struct BodyFields {
+    private var patch: MergePatch
+
+    init(_ body: JSONValue, allowed: Set<String>) throws(KoblingError) {
+        patch = try MergePatch(body, allowed: allowed)
+    }
+
+    mutating func required(_ key: String, maxLength: Int) -> String? {
+        switch patch.string(key, maxLength: maxLength, allowEmpty: false) {
+        case .set(let value): return value
+        default:
+            if patch.raw(key) == nil { patch.validator.add("/\(key)", "Required.") }
+            return nil
+        }
+    }
+
+    /// A secret is taken exactly as sent: no trimming.
+    mutating func secret(_ key: String) -> String? {
+        switch patch.raw(key) {
+        case .string(let value)?: return value
+        case nil: patch.validator.add("/\(key)", "Required.")
+        case let other?: patch.validator.add("/\(key)", "Expected a string, got \(other.typeName).")
+        }
+        return nil
+    }
+
+    mutating func optional(_ key: String, maxLength: Int) -> String? {
+        if case .set(let value) = patch.string(key, nullable: true, maxLength: maxLength) { return value }
+        return nil
+    }
+
+    mutating func fail(_ key: String, _ detail: String) {
+        patch.validator.add("/\(key)", detail)
+    }
+
+    func finish() throws(KoblingError) {
+        try patch.validator.finish()
+    }
+}

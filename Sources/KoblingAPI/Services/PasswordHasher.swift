@@ -1,0 +1,21 @@
+import HummingbirdBcrypt
+import NIOPosix
+
+/// bcrypt, run off the event loops: a hash takes about a quarter of a second at cost 12.
+public struct PasswordHasher: Sendable {
+    public let cost: UInt8
+
+    public init(cost: UInt8) {
+        self.cost = cost
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+}

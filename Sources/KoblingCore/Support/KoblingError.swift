@@ -1,0 +1,61 @@
+/// The one error type of Kobling. Every failure a caller should see is one of these; the HTTP
+/// layer maps each case to an RFC 9457 problem in one place.
+public enum KoblingError: Error, Equatable, Sendable {
+    /// The request could not be read: malformed JSON, a bad query parameter.
+    case malformed(String, [FieldError] = [])
+    /// No or bad credentials.
+    case unauthenticated(String = "Sign in to do this.")
+    /// Signed in, but not allowed.
+    case forbidden(String = "You are not allowed to do this.")
+    /// Not there, or not for this caller to see.
+    case notFound(String = "There is nothing here.")
+    /// The current state forbids the change, or it would make a duplicate.
+    case conflict(String)
+    /// An `If-Match` that no longer matches.
+    case preconditionFailed(String = "The resource changed since you read it; read it again and retry.")
+    case payloadTooLarge(limit: Int)
+    case unsupportedMediaType(String)
+    /// Well-formed but invalid: one entry a bad field.
+    case invalid([FieldError])
+    case tooManyRequests(retryAfterSeconds: Int, String)
+
+    public static func invalid(_ pointer: String, _ detail: String) -> KoblingError {
+        .invalid([FieldError(pointer: pointer, detail: detail)])
+    }
+}
+
+/// One bad field: a JSON pointer into the body (`/email`) or, for a query parameter, its name.
+public struct FieldError: Codable, Equatable, Sendable {
+    public var pointer: String?
+    public var parameter: String?
+    public var detail: String
+
+    public init(pointer: String, detail: String) {
+        self.pointer = pointer
+        self.detail = detail
+    }
+
+    public init(parameter: String, detail: String) {
+        self.parameter = parameter
+        self.detail = detail
+    }
+}
+
+/// Collects field errors while validating a whole input, so the caller learns every problem at once.
+public struct Validator: Sendable {
+    public private(set) var errors: [FieldError] = []
+
+    public init() {}
+
+    public mutating func add(_ pointer: String, _ detail: String) {
+        errors.append(FieldError(pointer: pointer, detail: detail))
+    }
+
+    public mutating func check(_ condition: Bool, _ pointer: String, _ detail: @autoclosure () -> String) {
+        if !condition { add(pointer, detail()) }
+    }
+
+    public func finish() throws(KoblingError) {
+        if !errors.isEmpty { throw .invalid(errors) }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// RFC 3339 timestamps in UTC with whole seconds (`2026-11-22T18:36:15Z`), as the API and the
+/// database both store them, so that text order is time order.
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        let (y, m, d) = civil(fromDays: days)
+        return String(
+            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+            y, m, d, secondOfDay / 3600, (secondOfDay % 3600) / 60, secondOfDay % 60)
+    }
+
+    public static func date(_ string: String) -> Date? {
+        try? Date(string, strategy: .iso8601)
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm, proleptic Gregorian.
+    private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+
+/// The default transport: each message becomes an `.eml` file in a folder, so that Kobling runs
+/// on a machine with no mail server and a developer can open what would have been sent.
+public struct FileMailTransport: MailTransport {
+    public let directory: URL
+    let domain: String
+    let logger: Logger
+
+    public init(directory: URL, domain: String = "kobling.local", logger: Logger = Logger(label: "kobling.mail")) {
+        self.directory = directory
+        self.domain = domain
+        self.logger = logger
+    }
+
+    public func send(_ message: MailMessage) async throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let now = Date()
+        let unique = UUID().uuidString.lowercased()
+        let messageID = "\(unique)@\(domain)"
+        let text = MessageRenderer.render(message, messageID: messageID, date: now)
+        let stamp = String(format: "%.6f", now.timeIntervalSince1970)
+        let file = directory.appendingPathComponent("\(stamp)-\(unique).eml")
+        // Write under a temporary name and rename, so that a reader never sees half a message.
+        let partial = directory.appendingPathComponent(".\(unique).partial")
+        try Data(text.utf8).write(to: partial)
+        try FileManager.default.moveItem(at: partial, to: file)
+        logger.info("mail written", metadata: ["file": "\(file.lastPathComponent)", "recipients": "\(message.to.count)"])
+        return messageID
+    }
+}

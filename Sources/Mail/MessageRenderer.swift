@@ -1,0 +1,105 @@
+import Foundation
+
+/// Renders a message as RFC 5322 text with MIME parts in UTF-8. Non-ASCII header text is written
+/// as RFC 2047 encoded words; bodies are quoted-printable so that every line stays within limits.
+public enum MessageRenderer {
+    public static func render(_ message: MailMessage, messageID: String, date: Date) -> String {
+        var lines: [String] = []
+        lines.append("Date: \(rfc5322Date(date))")
+        lines.append("Message-ID: <\(messageID)>")
+        lines.append("From: \(mailbox(message.from))")
+        lines.append("To: \(message.to.map(mailbox).joined(separator: ", "))")
+        if let replyTo = message.replyTo { lines.append("Reply-To: \(mailbox(replyTo))") }
+        lines.append("Subject: \(encodedWord(message.subject))")
+        for (name, value) in message.headers { lines.append("\(name): \(value)") }
+        lines.append("MIME-Version: 1.0")
+        if let html = message.html {
+            let boundary = "=_kobling_" + messageID.filter { $0.isLetter || $0.isNumber }
+            lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+            lines.append("")
+            lines.append("--\(boundary)")
+            lines.append(contentsOf: part(message.text, type: "text/plain"))
+            lines.append("--\(boundary)")
+            lines.append(contentsOf: part(html, type: "text/html"))
+            lines.append("--\(boundary)--")
+        } else {
+            lines.append(contentsOf: part(message.text, type: "text/plain"))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    private static func part(_ body: String, type: String) -> [String] {
+        ["Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: quoted-printable", "", QuotedPrintable.encode(body)]
+    }
+
+    static func mailbox(_ mailbox: Mailbox) -> String {
+        guard let name = mailbox.name, !name.isEmpty else { return mailbox.address }
+        let isPlain = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "." || $0 == "-") }
+        return isPlain ? "\(name) <\(mailbox.address)>" : "\(encodedWord(name)) <\(mailbox.address)>"
+    }
+
+    /// RFC 2047 B-encoding, split so that no encoded word exceeds 75 characters.
+    public static func encodedWord(_ text: String) -> String {
+        guard text.contains(where: { !$0.isASCII || $0 == "\r" || $0 == "\n" }) else { return text }
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            if (chunk.count + bytes.count + 2) / 3 * 4 > 60 {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
+    }
+
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+}
+
+public enum QuotedPrintable {
+    /// RFC 2045 quoted-printable over UTF-8, with soft breaks keeping lines at most 76 characters.
+    public static func encode(_ text: String) -> String {
+        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        return normalised.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var output = ""
+            var lineLength = 0
+            let bytes = Array(line.utf8)
+            for (index, byte) in bytes.enumerated() {
+                let isLast = index == bytes.count - 1
+                let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !isLast)
+                let token = literal ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
+                if lineLength + token.count > 75 {
+                    output += "=\r\n"
+                    lineLength = 0
+                }
+                output += token
+                lineLength += token.count
+            }
+            return output
+        }.joined(separator: "\r\n")
+    }
+
+    public static func decode(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        let input = Array(text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "").utf8)
+        var index = 0
+        while index < input.count {
+            if input[index] == 61, index + 2 < input.count, let value = UInt8(String(decoding: input[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                index += 3
+            } else {
+                bytes.append(input[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

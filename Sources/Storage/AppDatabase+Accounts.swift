@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import KoblingCore
+
+extension AppDatabase {
+    /// Signs up a member: an account and the person profile it owns, in one transaction.
+    public func createAccount(email: EmailAddress, passwordHash: String, name: String, role: Caller.Role = .member) async throws -> Account {
+        let accountId = ids.next("acc")
+        let personId = ids.next("per")
+        let now = self.now
+        return try await writer.write { db in
+            guard try AccountRecord.filter(AccountRecord.Columns.email == email.value).fetchCount(db) == 0 else {
+                throw KoblingError.conflict("An account with this email exists already.")
+            }
+            try AccountRecord(
+                id: accountId, email: email.value, passwordHash: passwordHash, role: role.rawValue,
+                createdAt: now, passwordChangedAt: now
+            ).insert(db)
+            let person = Person(id: personId, name: name, createdAt: now, updatedAt: now)
+            try self.insertPerson(person, accountId: accountId, db)
+            return Account(id: accountId, email: email.value, role: role, personId: personId, createdAt: now)
+        }
+    }
+
+    public func credentials(email: EmailAddress) async throws -> Credentials? {
+        try await writer.read { db in
+            try AccountRecord.filter(AccountRecord.Columns.email == email.value).fetchOne(db)
+                .map { Credentials(accountId: $0.id, passwordHash: $0.passwordHash) }
+        }
+    }
+
+    public func credentials(accountId: String) async throws -> Credentials? {
+        try await writer.read { db in
+            try AccountRecord.fetchOne(db, key: accountId).map { Credentials(accountId: $0.id, passwordHash: $0.passwordHash) }
+        }
+    }
+
+    public func account(id: String) async throws -> Account? {
+        try await writer.read { db in try self.account(id: id, db) }
+    }
+
+    func account(id: String, _ db: Database) throws -> Account? {
+        guard let record = try AccountRecord.fetchOne(db, key: id) else { return nil }
+        let personId = try String.fetchOne(db, sql: "SELECT id FROM person WHERE accountId = ?", arguments: [id])
+        return Account(
+            id: record.id, email: record.email, role: Caller.Role(rawValue: record.role) ?? .member,
+            personId: personId, createdAt: record.createdAt)
+    }
+
+    /// Makes an existing account an organiser, or creates one with the given password hash.
+    /// Answers whether an account was created.
+    public func ensureOrganiser(email: EmailAddress, passwordHash: String, name: String) async throws -> Bool {
+        let exists = try await writer.write { db in
+            try db.execute(sql: "UPDATE account SET role = 'organiser' WHERE email = ?", arguments: [email.value])
+            return db.changesCount > 0
+        }
+        if exists { return false }
+        _ = try await createAccount(email: email, passwordHash: passwordHash, name: name, role: .organiser)
+        return true
+    }
+
+    // MARK: Sessions
+
+    public func startSession(accountId: String, tokenHash: String, lifetime: TimeInterval) async throws -> String {
+        let now = clock.now()
+        let expiresAt = Timestamp.string(now + lifetime)
+        try await writer.write { db in
+            try SessionRecord(tokenHash: tokenHash, accountId: accountId, createdAt: Timestamp.string(now), expiresAt: expiresAt).insert(db)
+            // Expired sessions are swept as new ones start, so the table stays small.
+            try SessionRecord.filter(SessionRecord.Columns.accountId == accountId && SessionRecord.Columns.expiresAt <= Timestamp.string(now)).deleteAll(db)
+        }
+        return expiresAt
+    }
+
+    /// The caller behind a bearer token, if the session exists and has not expired.
+    public func caller(tokenHash: String) async throws -> Caller? {
+        let now = self.now
+        return try await writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT account.id, account.email, account.role, person.id AS personId
+                FROM session JOIN account ON account.id = session.accountId
+                LEFT JOIN person ON person.accountId = account.id
+                WHERE session.tokenHash = ? AND session.expiresAt > ?
+                """, arguments: [tokenHash, now])
+            return row.map {
+                Caller(accountId: $0["id"], email: $0["email"], role: Caller.Role(rawValue: $0["role"]) ?? .member, personId: $0["personId"])
+            }
+        }
+    }
+
+    public func endSession(tokenHash: String) async throws {
+        _ = try await writer.write { db in try SessionRecord.deleteOne(db, key: tokenHash) }
+    }
+
+    /// Sets a new password and ends every session of the account but `keeping`.
+    public func changePassword(accountId: String, passwordHash: String, keeping tokenHash: String?) async throws {
+        let now = self.now
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE account SET passwordHash = ?, passwordChangedAt = ? WHERE id = ?",
+                arguments: [passwordHash, now, accountId])
+            try db.execute(
+                sql: "DELETE FROM session WHERE accountId = ? AND tokenHash IS NOT ?", arguments: [accountId, tokenHash])
+        }
+    }
+
+    // MARK: Password reset
+
+    public func createPasswordReset(accountId: String, tokenHash: String, lifetime: TimeInterval) async throws {
+        let now = clock.now()
+        try await writer.write { db in
+            try PasswordResetRecord(
+                tokenHash: tokenHash, accountId: accountId, createdAt: Timestamp.string(now),
+                expiresAt: Timestamp.string(now + lifetime), usedAt: nil
+            ).insert(db)
+        }
+    }
+
+    /// Uses a reset link once: sets the new password, ends all sessions, and spends the link and
+    /// any other open link of the account.
+    public func resetPassword(tokenHash: String, passwordHash: String) async throws {
+        let now = self.now
+        try await writer.write { db in
+            guard let reset = try PasswordResetRecord.fetchOne(db, key: tokenHash),
+                reset.usedAt == nil, reset.expiresAt > now
+            else {
+                throw KoblingError.invalid("/token", "This link is unknown, used or expired; ask for a new one.")
+            }
+            try db.execute(
+                sql: "UPDATE passwordReset SET usedAt = ? WHERE accountId = ? AND usedAt IS NULL",
+                arguments: [now, reset.accountId])
+            try db.execute(
+                sql: "UPDATE account SET passwordHash = ?, passwordChangedAt = ? WHERE id = ?",
+                arguments: [passwordHash, now, reset.accountId])
+            try db.execute(sql: "DELETE FROM session WHERE accountId = ?", arguments: [reset.accountId])
+        }
+    }
+
+    /// The number of reset links an account asked for since `since`, to limit how many are mailed.
+    public func passwordResetCount(accountId: String, since: Date) async throws -> Int {
+        try await writer.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM passwordReset WHERE accountId = ? AND createdAt > ?",
+                arguments: [accountId, Timestamp.string(since)]) ?? 0
+        }
+    }
+}

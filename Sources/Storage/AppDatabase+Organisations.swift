@@ -1,0 +1,189 @@
+import GRDB
+import KoblingCore
+
+public struct OrganisationFilter: Sendable, Equatable {
+    public var kind: OrganisationKind?
+    public var tag: String?
+    public var region: String?
+    public var text: String?
+
+    public init(kind: OrganisationKind? = nil, tag: String? = nil, region: String? = nil, text: String? = nil) {
+        self.kind = kind
+        self.tag = tag
+        self.region = region
+        self.text = text
+    }
+}
+
+extension AppDatabase {
+    public func organisations(_ filter: OrganisationFilter, page: PageRequest) async throws -> Page<Organisation> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let kind = filter.kind {
+            conditions.append("o.kind = ?")
+            arguments += [kind.rawValue]
+        }
+        if let tag = filter.tag {
+            conditions.append("EXISTS (SELECT 1 FROM organisationTag t WHERE t.organisationId = o.id AND t.tagId = ?)")
+            arguments += [tag]
+        }
+        if let region = filter.region {
+            conditions.append("o.region = ? COLLATE NOCASE")
+            arguments += [region]
+        }
+        if let text = filter.text, let query = SearchText.fts5Query(text) {
+            conditions.append("o.id IN (SELECT organisationId FROM organisationSearch WHERE organisationSearch MATCH ?)")
+            arguments += [query]
+        }
+        if let after = page.after, after.count == 2 {
+            conditions.append("(o.sortKey, o.id) > (?, ?)")
+            arguments += [after[0], after[1]]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let finalArguments = arguments
+        let records = try await writer.read { db in
+            let records = try OrganisationRecord.fetchAll(
+                db, sql: "SELECT o.* FROM organisation o \(whereClause) ORDER BY o.sortKey, o.id LIMIT \(page.limit + 1)",
+                arguments: finalArguments)
+            return try records.map { $0.organisation(tags: try self.organisationTags($0.id, db)) }
+        }
+        return Page(fetched: records, limit: page.limit) { [SearchText.sortKey($0.name), $0.id] }
+    }
+
+    public func organisation(id: String) async throws -> Organisation? {
+        try await writer.read { db in try self.fetchOrganisation(id: id, db) }
+    }
+
+    /// Creates an organisation; its creator (if a person) becomes its first admin.
+    public func createOrganisation(_ body: JSONValue, adminPersonId: String?) async throws -> Organisation {
+        let now = self.now
+        let blank = Organisation(id: ids.next("org"), kind: .company, name: "", createdAt: now, updatedAt: now)
+        let organisation = try OrganisationChanges.apply(body, to: blank, creating: true, now: now)
+        return try await writer.write { db in
+            try self.insertOrganisation(organisation, db)
+            if let adminPersonId {
+                try db.execute(
+                    sql: "INSERT INTO membership (organisationId, personId, role, createdAt) VALUES (?, ?, 'admin', ?)",
+                    arguments: [organisation.id, adminPersonId, now])
+            }
+            return organisation
+        }
+    }
+
+    public func updateOrganisation(id: String, expectedVersion: Int?, body: JSONValue) async throws -> Organisation {
+        let now = self.now
+        return try await writer.write { db in
+            guard let current = try self.fetchOrganisation(id: id, db) else { throw KoblingError.notFound() }
+            if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
+            let updated = try OrganisationChanges.apply(body, to: current, creating: false, now: now)
+            guard updated != current else { return current }
+            try self.checkTags(updated.tags, pointer: "/tags", db)
+            try OrganisationRecord(updated).update(db)
+            try self.writeOrganisationIndexes(updated, db)
+            return updated
+        }
+    }
+
+    public func deleteOrganisation(id: String) async throws {
+        try await writer.write { db in
+            guard try OrganisationRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
+            try db.execute(sql: "DELETE FROM organisationSearch WHERE organisationId = ?", arguments: [id])
+        }
+    }
+
+    // MARK: Members
+
+    public func members(organisationId: String) async throws -> [Membership] {
+        try await writer.read { db in
+            guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
+            return try self.memberships(where: "m.organisationId = ?", organisationId, db)
+        }
+    }
+
+    public func memberships(personId: String) async throws -> [Membership] {
+        try await writer.read { db in try self.memberships(where: "m.personId = ?", personId, db) }
+    }
+
+    public func isAdmin(personId: String, organisationId: String) async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM membership WHERE organisationId = ? AND personId = ? AND role = 'admin')", arguments: [organisationId, personId]) ?? false
+        }
+    }
+
+    /// Adds a person to an organisation or changes their role and title there.
+    public func setMember(organisationId: String, personId: String, role: MembershipRole, title: String?) async throws -> (Membership, created: Bool) {
+        let now = self.now
+        return try await writer.write { db in
+            guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
+            guard try PersonRecord.exists(db, key: personId) else {
+                throw KoblingError.invalid("/personId", "No such person.")
+            }
+            let existing = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE organisationId = ? AND personId = ?", arguments: [organisationId, personId])
+            if existing == "admin" && role != .admin { try self.keepAnAdmin(organisationId: organisationId, leaving: personId, db) }
+            try db.execute(sql: """
+                INSERT INTO membership (organisationId, personId, role, title, createdAt) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (organisationId, personId) DO UPDATE SET role = excluded.role, title = excluded.title
+                """, arguments: [organisationId, personId, role.rawValue, title, now])
+            let membership = try self.memberships(where: "m.organisationId = ? AND m.personId = ?", [organisationId, personId], db)[0]
+            return (membership, existing == nil)
+        }
+    }
+
+    public func removeMember(organisationId: String, personId: String) async throws {
+        try await writer.write { db in
+            let role = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE organisationId = ? AND personId = ?", arguments: [organisationId, personId])
+            guard let role else { throw KoblingError.notFound() }
+            if role == "admin" { try self.keepAnAdmin(organisationId: organisationId, leaving: personId, db) }
+            try db.execute(sql: "DELETE FROM membership WHERE organisationId = ? AND personId = ?", arguments: [organisationId, personId])
+        }
+    }
+
+    // MARK: Within a transaction
+
+    private func keepAnAdmin(organisationId: String, leaving personId: String, _ db: Database) throws {
+        let others = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE organisationId = ? AND role = 'admin' AND personId <> ?", arguments: [organisationId, personId]) ?? 0
+        if others == 0 {
+            throw KoblingError.conflict("An organisation keeps at least one admin; make someone else admin first.")
+        }
+    }
+
+    private func memberships(where condition: String, _ arguments: StatementArguments, _ db: Database) throws -> [Membership] {
+        try Row.fetchAll(db, sql: """
+            SELECT m.organisationId, o.name AS organisationName, m.personId, p.name AS personName, m.role, m.title
+            FROM membership m JOIN organisation o ON o.id = m.organisationId JOIN person p ON p.id = m.personId
+            WHERE \(condition) ORDER BY o.sortKey, p.sortKey, p.id
+            """, arguments: arguments).map {
+            Membership(
+                organisationId: $0["organisationId"], organisationName: $0["organisationName"], personId: $0["personId"],
+                personName: $0["personName"], role: MembershipRole(rawValue: $0["role"]) ?? .member, title: $0["title"])
+        }
+    }
+
+    private func memberships(where condition: String, _ value: String, _ db: Database) throws -> [Membership] {
+        try memberships(where: condition, [value], db)
+    }
+
+    func fetchOrganisation(id: String, _ db: Database) throws -> Organisation? {
+        try OrganisationRecord.fetchOne(db, key: id).map { $0.organisation(tags: try organisationTags(id, db)) }
+    }
+
+    private func organisationTags(_ id: String, _ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT tagId FROM organisationTag WHERE organisationId = ? ORDER BY position", arguments: [id])
+    }
+
+    func insertOrganisation(_ organisation: Organisation, _ db: Database) throws {
+        try checkTags(organisation.tags, pointer: "/tags", db)
+        try OrganisationRecord(organisation).insert(db)
+        try writeOrganisationIndexes(organisation, db)
+    }
+
+    private func writeOrganisationIndexes(_ organisation: Organisation, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM organisationTag WHERE organisationId = ?", arguments: [organisation.id])
+        for (position, tag) in organisation.tags.enumerated() {
+            try db.execute(sql: "INSERT INTO organisationTag (organisationId, tagId, position) VALUES (?, ?, ?)", arguments: [organisation.id, tag, position])
+        }
+        try db.execute(sql: "DELETE FROM organisationSearch WHERE organisationId = ?", arguments: [organisation.id])
+        let text = [organisation.name, organisation.description, organisation.region].compactMap { $0 }.joined(separator: "\n")
+        try db.execute(sql: "INSERT INTO organisationSearch (organisationId, text) VALUES (?, ?)", arguments: [organisation.id, text])
+    }
+}

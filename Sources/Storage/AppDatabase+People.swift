@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import KoblingCore
+
+extension AppDatabase {
+    /// One page of the directory, each person as the viewer may see them, rendered JSON.
+    public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) async throws -> Page<String> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = [viewer.isOrganiser, viewer.accountId]
+        // True when the viewer sees the whole profile: the person themself or an organiser.
+        let sees = "(?1 OR p.accountId IS ?2)"
+        func shown(_ field: PersonField) -> String {
+            "(\(sees) OR EXISTS (SELECT 1 FROM json_each(p.publicFields) WHERE value = '\(field.rawValue)'))"
+        }
+        if let role = filter.role {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(p.roles) WHERE value = ?) AND \(shown(.roles))")
+            arguments += [role.rawValue]
+        }
+        if let tag = filter.tag {
+            conditions.append("EXISTS (SELECT 1 FROM personTag t WHERE t.personId = p.id AND t.tagId = ?) AND \(shown(.tags))")
+            arguments += [tag]
+        }
+        if let language = filter.language {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(p.languages) WHERE value = ?) AND \(shown(.languages))")
+            arguments += [language]
+        }
+        if let region = filter.region {
+            conditions.append("p.region = ? COLLATE NOCASE AND \(shown(.region))")
+            arguments += [region]
+        }
+        if let matchable = filter.matchable {
+            // Consent is not public: only organisers filter on it.
+            conditions.append(matchable ? "p.matchableSince IS NOT NULL AND ?1" : "p.matchableSince IS NULL AND ?1")
+        }
+        if let text = filter.text, let query = SearchText.fts5Query(text) {
+            let column = viewer.isOrganiser ? "allText" : "publicText"
+            conditions.append("p.id IN (SELECT personId FROM personSearch WHERE personSearch MATCH ?)")
+            arguments += ["{\(column)} : (\(query))"]
+        }
+        if let after = page.after, after.count == 2 {
+            conditions.append("(p.sortKey, p.id) > (?, ?)")
+            arguments += [after[0], after[1]]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT p.sortKey, p.id, CASE WHEN \(sees) THEN p.documentFull ELSE p.documentPublic END AS document
+            FROM person p \(whereClause)
+            ORDER BY p.sortKey, p.id LIMIT \(page.limit + 1)
+            """
+        let finalArguments = arguments
+        let rows = try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: finalArguments).map { row in
+                (sortKey: row[0] as String, id: row[1] as String, document: row[2] as String)
+            }
+        }
+        return Page(fetched: rows, limit: page.limit) { [$0.sortKey, $0.id] }.map(\.document)
+    }
+
+    /// A person's profile rendered for the viewer, or nil when there is no such person.
+    public func personDocument(id: String, viewer: Viewer) async throws -> (document: String, version: Int)? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT CASE WHEN ? OR accountId IS ? THEN documentFull ELSE documentPublic END, version
+                FROM person WHERE id = ?
+                """, arguments: [viewer.isOrganiser, viewer.accountId, id])
+                .map { ($0[0], $0[1]) }
+        }
+    }
+
+    public func person(id: String) async throws -> Person? {
+        try await writer.read { db in try self.fetchPerson(id: id, db) }
+    }
+
+    /// The account that owns a person profile, if any.
+    public func owner(ofPerson id: String) async throws -> String?? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT accountId FROM person WHERE id = ?", arguments: [id]).map { $0[0] as String? }
+        }
+    }
+
+    /// A profile an organiser keeps for someone without an account (a mentor, a specialist).
+    public func createPerson(_ body: JSONValue) async throws -> Person {
+        let now = self.now
+        let blank = Person(id: ids.next("per"), name: "", createdAt: now, updatedAt: now)
+        if case .object(let fields) = body, fields["name"] == nil {
+            throw KoblingError.invalid("/name", "Required.")
+        }
+        var person = try PersonChanges.apply(body, to: blank, now: now)
+        person.version = 1
+        person.updatedAt = now
+        let created = person
+        return try await writer.write { db in
+            try self.insertPerson(created, accountId: nil, db)
+            return created
+        }
+    }
+
+    /// Changes a person in one transaction, refusing when `expectedVersion` no longer matches.
+    public func updatePerson(id: String, expectedVersion: Int?, change: @Sendable @escaping (Person) throws -> Person) async throws -> Person {
+        try await writer.write { db in
+            guard let current = try self.fetchPerson(id: id, db) else { throw KoblingError.notFound() }
+            if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
+            let updated = try change(current)
+            guard updated != current else { return current }
+            try self.checkTags(updated.tags, pointer: "/tags", db)
+            try PersonRecord(updated, accountId: try String.fetchOne(db, sql: "SELECT accountId FROM person WHERE id = ?", arguments: [id])).update(db)
+            try self.writeTags(updated, db)
+            return updated
+        }
+    }
+
+    public func deletePerson(id: String) async throws {
+        try await writer.write { db in
+            guard try PersonRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
+            try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [id])
+        }
+    }
+
+    // MARK: Within a transaction
+
+    func fetchPerson(id: String, _ db: Database) throws -> Person? {
+        guard let record = try PersonRecord.fetchOne(db, key: id) else { return nil }
+        let tags = try String.fetchAll(db, sql: "SELECT tagId FROM personTag WHERE personId = ? ORDER BY position", arguments: [id])
+        return record.person(tags: tags)
+    }
+
+    func insertPerson(_ person: Person, accountId: String?, _ db: Database) throws {
+        try checkTags(person.tags, pointer: "/tags", db)
+        try PersonRecord(person, accountId: accountId).insert(db)
+        try writeTags(person, db)
+    }
+
+    private func writeTags(_ person: Person, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM personTag WHERE personId = ?", arguments: [person.id])
+        for (position, tag) in person.tags.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO personTag (personId, tagId, position) VALUES (?, ?, ?)", arguments: [person.id, tag, position])
+        }
+        try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [person.id])
+        let all = [person.name, person.headline, person.bio].compactMap { $0 }.joined(separator: "\n")
+        let visible = [
+            person.name, person.isPublic(.headline) ? person.headline : nil, person.isPublic(.bio) ? person.bio : nil,
+        ].compactMap { $0 }.joined(separator: "\n")
+        try db.execute(
+            sql: "INSERT INTO personSearch (personId, publicText, allText) VALUES (?, ?, ?)",
+            arguments: [person.id, visible, all])
+    }
+
+    /// Fails with a field error per tag id the taxonomy does not have.
+    func checkTags(_ tags: [String], pointer: String, _ db: Database) throws {
+        guard !tags.isEmpty else { return }
+        let known = try Set(String.fetchAll(db, sql: "SELECT id FROM tag WHERE id IN (\(databaseQuestionMarks(count: tags.count)))", arguments: StatementArguments(tags)))
+        var validator = Validator()
+        for (index, tag) in tags.enumerated() where !known.contains(tag) {
+            validator.add("\(pointer)/\(index)", "Unknown tag \"\(tag)\"; see /v1/tags.")
+        }
+        try validator.finish()
+    }
+}

@@ -1,0 +1,42 @@
+import GRDB
+import KoblingCore
+
+extension AppDatabase {
+    /// Loads the demo community, adding only what is not there yet (by id), so that seeding twice
+    /// changes nothing and never overwrites what people have since edited.
+    public func seed(_ data: SeedData) async throws -> SeedReport {
+        let now = self.now
+        return try await writer.write { db in
+            var report = SeedReport()
+            for tag in data.tags where try !TagRecord.exists(db, key: tag.id) {
+                guard Tag.isValidID(tag.id) else { throw KoblingError.invalid("/tags/\(tag.id)", "Invalid tag id.") }
+                try self.saveTag(tag, insert: true, db)
+                report.tags += 1
+            }
+            for seed in data.organisations where try !OrganisationRecord.exists(db, key: seed.id) {
+                try self.insertOrganisation(Organisation(
+                    id: seed.id, kind: seed.kind, name: seed.name, description: seed.description, website: seed.website,
+                    region: seed.region, tags: seed.tags ?? [], createdAt: now, updatedAt: now), db)
+                report.organisations += 1
+            }
+            for seed in data.people {
+                if try !PersonRecord.exists(db, key: seed.id) {
+                    try self.insertPerson(Person(
+                        id: seed.id, name: seed.name, headline: seed.headline, bio: seed.bio, roles: seed.roles, tags: seed.tags,
+                        languages: seed.languages, region: seed.region, availabilityHoursPerMonth: seed.availabilityHoursPerMonth,
+                        links: seed.links ?? [], matchableSince: seed.matchable == true ? now : nil,
+                        publicFields: seed.publicFields ?? PersonField.allCases, createdAt: now, updatedAt: now), accountId: nil, db)
+                    report.people += 1
+                }
+                for membership in seed.memberships ?? [] {
+                    try db.execute(sql: """
+                        INSERT INTO membership (organisationId, personId, role, title, createdAt) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT DO NOTHING
+                        """, arguments: [membership.organisation, seed.id, membership.role.rawValue, membership.title, now])
+                    report.memberships += db.changesCount
+                }
+            }
+            return report
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import GRDB
+import KoblingCore
+
+extension AppDatabase {
+    /// The vocabulary, by English label; `text` matches either label and the synonyms.
+    public func tags(kind: TagKind?, text: String?, page: PageRequest) async throws -> Page<Tag> {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let kind {
+            conditions.append("kind = ?")
+            arguments += [kind.rawValue]
+        }
+        if let text, let query = SearchText.fts5Query(text) {
+            conditions.append("id IN (SELECT tagId FROM tagSearch WHERE tagSearch MATCH ?)")
+            arguments += [query]
+        }
+        if let after = page.after, after.count == 2 {
+            conditions.append("(sortKey, id) > (?, ?)")
+            arguments += [after[0], after[1]]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let finalArguments = arguments
+        let records = try await writer.read { db in
+            try TagRecord.fetchAll(db, sql: "SELECT * FROM tag \(whereClause) ORDER BY sortKey, id LIMIT \(page.limit + 1)", arguments: finalArguments)
+        }
+        return Page(fetched: records, limit: page.limit) { [$0.sortKey, $0.id] }.map(\.tag)
+    }
+
+    public func tag(id: String) async throws -> Tag? {
+        try await writer.read { db in try TagRecord.fetchOne(db, key: id)?.tag }
+    }
+
+    public func createTag(_ body: JSONValue) async throws -> Tag {
+        let blank = Tag(id: "", kind: .skill, label: .init(da: "", en: ""))
+        let tag = try TagChanges.apply(body, to: blank, creating: true)
+        return try await writer.write { db in
+            guard try !TagRecord.exists(db, key: tag.id) else {
+                throw KoblingError.conflict("A tag with the id \"\(tag.id)\" exists already.")
+            }
+            try self.saveTag(tag, insert: true, db)
+            return tag
+        }
+    }
+
+    public func updateTag(id: String, body: JSONValue) async throws -> Tag {
+        try await writer.write { db in
+            guard let current = try TagRecord.fetchOne(db, key: id)?.tag else { throw KoblingError.notFound() }
+            let updated = try TagChanges.apply(body, to: current, creating: false)
+            if updated != current { try self.saveTag(updated, insert: false, db) }
+            return updated
+        }
+    }
+
+    /// Removes a tag nobody uses; a tag in use would silently change profiles, so it is refused.
+    public func deleteTag(id: String) async throws {
+        try await writer.write { db in
+            guard try TagRecord.exists(db, key: id) else { throw KoblingError.notFound() }
+            let uses = try Int.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM personTag WHERE tagId = ?1) + (SELECT COUNT(*) FROM organisationTag WHERE tagId = ?1)
+                """, arguments: [id]) ?? 0
+            if uses > 0 {
+                throw KoblingError.conflict("The tag is used by \(uses) profiles; remove it from them first.")
+            }
+            _ = try TagRecord.deleteOne(db, key: id)
+            try db.execute(sql: "DELETE FROM tagSearch WHERE tagId = ?", arguments: [id])
+        }
+    }
+
+    func saveTag(_ tag: Tag, insert: Bool, _ db: Database) throws {
+        if insert { try TagRecord(tag).insert(db) } else { try TagRecord(tag).update(db) }
+        try db.execute(sql: "DELETE FROM tagSearch WHERE tagId = ?", arguments: [tag.id])
+        let text = ([tag.label.da, tag.label.en] + tag.synonyms).joined(separator: "\n")
+        try db.execute(sql: "INSERT INTO tagSearch (tagId, text) VALUES (?, ?)", arguments: [tag.id, text])
+    }
+}

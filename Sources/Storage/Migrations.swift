@@ -1,0 +1,110 @@
+import GRDB
+
+extension AppDatabase {
+    /// The schema's history. A migration that has shipped is never edited: change the schema with
+    /// a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts, people, organisations, tags") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  email TEXT NOT NULL UNIQUE,
+                  passwordHash TEXT NOT NULL,
+                  role TEXT NOT NULL CHECK (role IN ('member', 'organiser')),
+                  createdAt TEXT NOT NULL,
+                  passwordChangedAt TEXT NOT NULL
+                );
+                CREATE TABLE session (
+                  tokenHash TEXT PRIMARY KEY NOT NULL,
+                  accountId TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                  createdAt TEXT NOT NULL,
+                  expiresAt TEXT NOT NULL
+                );
+                CREATE INDEX session_account ON session(accountId);
+                CREATE TABLE passwordReset (
+                  tokenHash TEXT PRIMARY KEY NOT NULL,
+                  accountId TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                  createdAt TEXT NOT NULL,
+                  expiresAt TEXT NOT NULL,
+                  usedAt TEXT
+                );
+                CREATE INDEX passwordReset_account ON passwordReset(accountId);
+                CREATE TABLE tag (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  kind TEXT NOT NULL,
+                  labelDa TEXT NOT NULL,
+                  labelEn TEXT NOT NULL,
+                  synonyms TEXT NOT NULL DEFAULT '[]',
+                  sortKey TEXT NOT NULL
+                );
+                CREATE INDEX tag_kind ON tag(kind, sortKey);
+                CREATE TABLE person (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  accountId TEXT UNIQUE REFERENCES account(id) ON DELETE SET NULL,
+                  name TEXT NOT NULL,
+                  sortKey TEXT NOT NULL,
+                  headline TEXT,
+                  bio TEXT,
+                  roles TEXT NOT NULL DEFAULT '[]',
+                  languages TEXT NOT NULL DEFAULT '[]',
+                  region TEXT,
+                  availabilityHoursPerMonth INTEGER,
+                  links TEXT NOT NULL DEFAULT '[]',
+                  matchableSince TEXT,
+                  publicFields TEXT NOT NULL DEFAULT '[]',
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  version INTEGER NOT NULL,
+                  documentFull TEXT NOT NULL,
+                  documentPublic TEXT NOT NULL
+                );
+                CREATE INDEX person_sort ON person(sortKey, id);
+                CREATE TABLE personTag (
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  tagId TEXT NOT NULL REFERENCES tag(id) ON DELETE RESTRICT,
+                  position INTEGER NOT NULL,
+                  PRIMARY KEY (personId, tagId)
+                ) WITHOUT ROWID;
+                CREATE INDEX personTag_tag ON personTag(tagId, personId);
+                CREATE TABLE organisation (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  kind TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  sortKey TEXT NOT NULL,
+                  description TEXT,
+                  website TEXT,
+                  region TEXT,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  version INTEGER NOT NULL
+                );
+                CREATE INDEX organisation_sort ON organisation(sortKey, id);
+                CREATE TABLE organisationTag (
+                  organisationId TEXT NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+                  tagId TEXT NOT NULL REFERENCES tag(id) ON DELETE RESTRICT,
+                  position INTEGER NOT NULL,
+                  PRIMARY KEY (organisationId, tagId)
+                ) WITHOUT ROWID;
+                CREATE INDEX organisationTag_tag ON organisationTag(tagId, organisationId);
+                CREATE TABLE membership (
+                  organisationId TEXT NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+                  title TEXT,
+                  createdAt TEXT NOT NULL,
+                  PRIMARY KEY (organisationId, personId)
+                ) WITHOUT ROWID;
+                CREATE INDEX membership_person ON membership(personId);
+                -- Full-text search keeps æ, ø and å as letters of their own (remove_diacritics 0).
+                CREATE VIRTUAL TABLE personSearch USING fts5(
+                  personId UNINDEXED, publicText, allText, tokenize = 'unicode61 remove_diacritics 0');
+                CREATE VIRTUAL TABLE organisationSearch USING fts5(
+                  organisationId UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 0');
+                CREATE VIRTUAL TABLE tagSearch USING fts5(
+                  tagId UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 0');
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import KoblingAPI
+import KoblingCore
+import Logging
+import Mail
+import Metrics
+import Prometheus
+import Storage
+
+@main
+struct Kobling: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kobling",
+        abstract: "Kobling: the matchmaking and community platform of a health-AI innovation hub.",
+        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self])
+}
+
+/// Options every command shares; flags win over `KOBLING_*` environment variables.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "The SQLite database file (KOBLING_DATABASE; default DATA_DIR/kobling.sqlite).")
+    var database: String?
+
+    @Option(help: "The data folder for the database and written mail (KOBLING_DATA_DIR; default ./data).")
+    var dataDir: String?
+
+    func configuration() throws -> AppConfiguration {
+        var configuration = try AppConfiguration.fromEnvironment()
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let database { configuration.databasePath = database }
+        return configuration
+    }
+
+    func openDatabase(_ configuration: AppConfiguration) throws -> AppDatabase {
+        try AppDatabase.open(path: configuration.resolvedDatabasePath)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database and serve the API.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The address to listen on (KOBLING_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "The port to listen on (KOBLING_PORT; default 8080).") var port: Int?
+
+    func run() async throws {
+        var configuration = try common.configuration()
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "kobling")
+        let database = try common.openDatabase(configuration)
+        logger.info("database ready", metadata: ["path": "\(configuration.resolvedDatabasePath)"])
+        let mail = FileMailTransport(directory: configuration.mailDirectory)
+        logger.info("mail is written to files", metadata: ["folder": "\(configuration.mailDirectory.path)"])
+        let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry)
+        try await buildApplication(services, logger: logger).runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the database to the current schema.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let database = try common.openDatabase(try common.configuration())
+        let applied = try await database.appliedMigrations()
+        print("Database is up to date (\(applied.count) migrations applied).")
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load the demo community; running it twice changes nothing.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The folder with tags.json, organisations.json and people.json.") var from = "seed"
+
+    func run() async throws {
+        let database = try common.openDatabase(try common.configuration())
+        let data = try SeedFiles.load(from: URL(fileURLWithPath: from))
+        let report = try await database.seed(data)
+        print("Seeded from \(from): \(report).")
+    }
+}
+
+enum SeedFiles {
+    static func load(from folder: URL) throws -> SeedData {
+        func read<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+            let url = folder.appendingPathComponent(name)
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+            } catch {
+                throw ValidationError("Cannot read \(url.path): \(error)")
+            }
+        }
+        return SeedData(
+            tags: try read("tags.json", as: [Tag].self),
+            organisations: try read("organisations.json", as: [SeedData.SeedOrganisation].self),
+            people: try read("people.json", as: [SeedData.SeedPerson].self))
+    }
+}
+
+struct Organiser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage organisers.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an organiser account with a one-time password, or make an existing account an organiser.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The organiser's email address.") var email: String
+        @Option(help: "The name on the organiser's profile.") var name = "Organiser"
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            guard let address = EmailAddress(email) else { throw ValidationError("\"\(email)\" is not an email address.") }
+            let database = try common.openDatabase(configuration)
+            let password = SecretToken.generate()
+            let hash = try await PasswordHasher(cost: configuration.bcryptCost).hash(password)
+            if try await database.ensureOrganiser(email: address, passwordHash: hash, name: name) {
+                print("Created organiser \(address). One-time password (change it after logging in):")
+                print(password)
+            } else {
+                print("\(address) had an account already and is now an organiser; its password is unchanged.")
+            }
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the live database to a new file.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The file to write; it must not exist.") var path: String
+
+    func run() async throws {
+        let database = try common.openDatabase(try common.configuration())
+        try database.backup(to: path)
+        print("Backed up to \(path).")
+    }
+}
