@@ -45,11 +45,18 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The contract, openapi/openapi.yaml, as a resource of the build.
+        .target(
+            name: "OpenAPISpec",
+            path: "openapi",
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: the application, its controllers and middleware.
         .target(
             name: "KoblingAPI",
             dependencies: [
-                "KoblingCore", "Storage", "Mail",
+                "KoblingCore", "Storage", "Mail", "OpenAPISpec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +64,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

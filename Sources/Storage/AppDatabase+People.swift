@@ -8,7 +8,7 @@ extension AppDatabase {
         var conditions: [String] = []
         var arguments: StatementArguments = [viewer.isOrganiser, viewer.accountId]
         // True when the viewer sees the whole profile: the person themself or an organiser.
-        let sees = "(?1 OR p.accountId IS ?2)"
+        let sees = "(?1 OR (?2 IS NOT NULL AND p.accountId = ?2))"
         func shown(_ field: PersonField) -> String {
             "(\(sees) OR EXISTS (SELECT 1 FROM json_each(p.publicFields) WHERE value = '\(field.rawValue)'))"
         }
@@ -60,7 +60,7 @@ extension AppDatabase {
     public func personDocument(id: String, viewer: Viewer) async throws -> (document: String, version: Int)? {
         try await writer.read { db in
             try Row.fetchOne(db, sql: """
-                SELECT CASE WHEN ? OR accountId IS ? THEN documentFull ELSE documentPublic END, version
+                SELECT CASE WHEN ?1 OR (?2 IS NOT NULL AND accountId = ?2) THEN documentFull ELSE documentPublic END, version
                 FROM person WHERE id = ?
                 """, arguments: [viewer.isOrganiser, viewer.accountId, id])
                 .map { ($0[0], $0[1]) }

@@ -46,6 +46,8 @@ public struct SeedData: Decodable, Sendable {
 }
 
 public struct SeedReport: Sendable, Equatable, CustomStringConvertible {
+    public init() {}
+
     public var tags = 0
     public var organisations = 0
     public var people = 0

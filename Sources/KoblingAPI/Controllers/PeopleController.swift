@@ -22,6 +22,11 @@ struct PeopleController {
             role: query.enumeration("role", PersonRole.self), tag: query.string("tag"), language: query.language("language"),
             region: query.string("region"), text: query.string("q"), matchable: query.bool("matchable"))
         let page = try query.page()
+        if filter.matchable != nil, context.caller?.isOrganiser != true {
+            throw context.caller == nil
+                ? KoblingError.unauthenticated("Sign in as an organiser to filter on consent to be matched.")
+                : KoblingError.forbidden("Only organisers may filter on consent to be matched.")
+        }
         return JSONResponse.page(ofDocuments: try await database.people(filter, viewer: Viewer(context.caller), page: page))
     }
 

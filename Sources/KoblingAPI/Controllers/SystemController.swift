@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpenAPISpec
 import Prometheus
 import Storage
 
@@ -37,16 +38,6 @@ struct SystemController {
     @Sendable func openAPI(_ request: Request, context: KoblingContext) async throws -> Response {
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+            body: .init(byteBuffer: ByteBuffer(bytes: OpenAPISpec.bytes)))
     }
-}
-
-/// The spec, as shipped with the build.
-public enum OpenAPIDocument {
-    public static let bytes: [UInt8] = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
-            return Array("openapi: 3.1.0\n".utf8)
-        }
-        return Array(data)
-    }()
 }

@@ -13,6 +13,10 @@ struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = KoblingContext
     let registry: PrometheusCollectorRegistry
 
+    static var requests: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests answered, by method, route and status.") }
+    static var duration: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "http", metricName: "request_duration", unitName: "seconds", helpText: "Time to answer HTTP requests, by method, route and status.") }
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
     static let buckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
@@ -25,8 +29,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
             ("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"),
             ("status", String(response.status.code)),
         ]
-        registry.makeCounter(name: "http_requests_total", labels: labels).increment()
-        registry.makeDurationHistogram(name: "http_request_duration_seconds", labels: labels, buckets: Self.buckets)
+        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
+        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets)
             .record(ContinuousClock.now - start)
         if response.status.code >= 500 {
             context.logger.error("request failed", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)"])

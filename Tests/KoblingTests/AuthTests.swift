@@ -1,0 +1,141 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Mail
+import Testing
+
+@Suite struct AuthTests {
+    @Test func signUpThenSeeYourselfAndLogInAgain() async throws {
+        try await TestApp().test { client in
+            let member = try await client.signup("Søren@Example.DK", name: "Søren Ågaard")
+            let me = try await client.request(.get, "/v1/me", as: member).json()
+            let account = try #require(me["account"] as? [String: Any])
+            #expect(account["email"] as? String == "søren@example.dk")
+            #expect(account["role"] as? String == "member")
+            #expect((me["person"] as? [String: Any])?["name"] as? String == "Søren Ågaard")
+
+            let again = try await client.login("  SØREN@example.dk ", password: "correct horse battery")
+            #expect(again.accountId == member.accountId)
+            #expect(again.token != member.token)
+        }
+    }
+
+    @Test func anAddressSignsUpOnce() async throws {
+        try await TestApp().test { client in
+            _ = try await client.signup("lea@example.dk")
+            let second = try await client.request(.post, "/v1/auth/signup", json: #"{"email":"LEA@example.dk","password":"another good password","name":"Lea"}"#)
+            #expect(second.status == .conflict)
+            try second.problem()
+        }
+    }
+
+    @Test func weakPasswordsAreRefused() async throws {
+        try await TestApp().test { client in
+            for password in ["short", "password123", "aaaaaaaaaaaaaaaa", "mette.kjaer@x", String(repeating: "æøå", count: 30)] {
+                let response = try await client.request(
+                    .post, "/v1/auth/signup", json: #"{"email":"mette.kjaer@example.dk","password":"\#(password)","name":"Mette"}"#)
+                #expect(response.status == .unprocessableContent, "\(password)")
+                #expect(try response.pointers() == ["/password"])
+            }
+        }
+    }
+
+    @Test func tokensStopWorkingAtLogout() async throws {
+        try await TestApp().test { client in
+            let member = try await client.signup("ida@example.dk")
+            #expect(try await client.request(.post, "/v1/auth/logout", as: member).status == .noContent)
+            let after = try await client.request(.get, "/v1/me", as: member)
+            #expect(after.status == .unauthorized)
+            try after.problem()
+        }
+    }
+
+    @Test func tokensExpire() async throws {
+        let app = try TestApp { $0.sessionLifetime = 3600 }
+        let time = app.time
+        try await app.test { client in
+            let member = try await client.signup("jonas@example.dk")
+            time.advance(by: 3599)
+            #expect(try await client.request(.get, "/v1/me", as: member).status == .ok)
+            time.advance(by: 2)
+            #expect(try await client.request(.get, "/v1/me", as: member).status == .unauthorized)
+        }
+    }
+
+    @Test func repeatedFailedLogInsAreRefusedFor429UntilTheWindowPasses() async throws {
+        let app = try TestApp()
+        let time = app.time
+        try await app.test { client in
+            _ = try await client.signup("karen@example.dk")
+            for _ in 0..<5 {
+                let wrong = try await client.request(.post, "/v1/auth/login", json: #"{"email":"karen@example.dk","password":"wrong password!"}"#)
+                #expect(wrong.status == .unauthorized)
+            }
+            let refused = try await client.request(.post, "/v1/auth/login", json: #"{"email":"karen@example.dk","password":"correct horse battery"}"#)
+            #expect(refused.status == .tooManyRequests)
+            let retryAfter = try #require(refused.headers[.retryAfter].flatMap(Int.init))
+            #expect(retryAfter > 0 && retryAfter <= 900)
+            try refused.problem()
+
+            time.advance(by: 901)
+            _ = try await client.login("karen@example.dk", password: "correct horse battery")
+        }
+    }
+
+    @Test func changingThePasswordEndsOtherSessions() async throws {
+        try await TestApp().test { client in
+            let phone = try await client.signup("peter@example.dk")
+            let laptop = try await client.login("peter@example.dk", password: "correct horse battery")
+            let wrong = try await client.request(
+                .post, "/v1/auth/password", json: #"{"currentPassword":"not it at all","newPassword":"a brand new secret"}"#, as: laptop)
+            #expect(wrong.status == .unprocessableContent)
+            #expect(try wrong.pointers() == ["/currentPassword"])
+
+            let changed = try await client.request(
+                .post, "/v1/auth/password", json: #"{"currentPassword":"correct horse battery","newPassword":"a brand new secret"}"#, as: laptop)
+            #expect(changed.status == .noContent)
+            #expect(try await client.request(.get, "/v1/me", as: laptop).status == .ok)
+            #expect(try await client.request(.get, "/v1/me", as: phone).status == .unauthorized)
+            _ = try await client.login("peter@example.dk", password: "a brand new secret")
+        }
+    }
+
+    @Test func aPasswordResetLinkWorksOnceAndOnlyInTime() async throws {
+        let app = try TestApp()
+        try await app.test { client in
+            let member = try await client.signup("hanne@example.dk")
+            let unknown = try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"nobody@example.dk"}"#)
+            #expect(unknown.status == .accepted)
+            #expect(try app.sentMail().isEmpty)
+
+            let asked = try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"HANNE@example.dk"}"#)
+            #expect(asked.status == .accepted)
+            let mail = try #require(try app.sentMail().last)
+            #expect(mail.contains("To: hanne@example.dk"))
+            #expect(mail.contains("Subject: =?UTF-8?B?"))
+            let token = try #require(Self.resetToken(in: mail))
+
+            let confirm = #"{"token":"\#(token)","newPassword":"fresh password here"}"#
+            #expect(try await client.request(.post, "/v1/auth/password-reset/confirm", json: confirm).status == .noContent)
+            #expect(try await client.request(.get, "/v1/me", as: member).status == .unauthorized)
+            _ = try await client.login("hanne@example.dk", password: "fresh password here")
+
+            let reused = try await client.request(.post, "/v1/auth/password-reset/confirm", json: confirm)
+            #expect(reused.status == .unprocessableContent)
+            #expect(try reused.pointers() == ["/token"])
+
+            try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"hanne@example.dk"}"#)
+            let lateMail = try #require(try app.sentMail().last)
+            let late = try #require(Self.resetToken(in: lateMail))
+            app.time.advance(by: 3601)
+            let expired = try await client.request(.post, "/v1/auth/password-reset/confirm", json: #"{"token":"\#(late)","newPassword":"fresh password here"}"#)
+            #expect(expired.status == .unprocessableContent)
+        }
+    }
+
+    static func resetToken(in mail: String) -> String? {
+        let body = QuotedPrintable.decode(mail)
+        guard let range = body.range(of: "https://kobling.test/reset-password?token=") else { return nil }
+        return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+}

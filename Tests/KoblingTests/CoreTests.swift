@@ -1,0 +1,80 @@
+import Foundation
+import KoblingCore
+import Mail
+import Testing
+
+/// The pure parts, without HTTP or a database.
+@Suite struct CoreTests {
+    @Test(arguments: [
+        ("  Søren@Example.DK ", "søren@example.dk"), ("a.b+c@sub.example.org", "a.b+c@sub.example.org"),
+    ])
+    func emailAddressesAreNormalised(_ raw: String, _ expected: String) {
+        #expect(EmailAddress(raw)?.value == expected)
+    }
+
+    @Test(arguments: ["", "@", "a@", "@b.dk", "a@b", "a b@c.dk", "a@@b.dk", "a@b..dk", ".a@b.dk", "a@-b.dk", "a@b.dk\r\nBcc: x@y.dk"])
+    func invalidEmailAddressesAreRefused(_ raw: String) {
+        #expect(EmailAddress(raw) == nil)
+    }
+
+    @Test func searchTextQuotesEveryWord() {
+        #expect(SearchText.fts5Query(#"Røntgen "OR" NEAR(x) *"#) == #""røntgen"* "or"* "near"* "x"*"#)
+        #expect(SearchText.fts5Query("  ;; ") == nil)
+    }
+
+    @Test func cursorsRoundTripAndRejectForgeries() throws {
+        let cursor = Cursor.encode(["ærø", "per_1"])
+        #expect(Cursor.decode(cursor) == ["ærø", "per_1"])
+        #expect(Cursor.decode("!!!") == nil)
+        #expect(throws: KoblingError.self) { try PageRequest(limit: "0", cursor: nil) }
+        #expect(try PageRequest(limit: "200", cursor: cursor).after == ["ærø", "per_1"])
+    }
+
+    @Test func pagesKeepOneRowToKnowThereIsMore() {
+        let page = Page(fetched: [1, 2, 3], limit: 2) { [String($0)] }
+        #expect(page.items == [1, 2])
+        #expect(page.nextCursor.flatMap(Cursor.decode) == ["2"])
+        #expect(Page(fetched: [1, 2], limit: 2) { [String($0)] }.nextCursor == nil)
+    }
+
+    @Test func timestampsAreRFC3339UTC() {
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_795_000_000.9)) == "2026-11-18T11:06:40Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+    }
+
+    @Test func personChangesApplyAMergePatch() throws {
+        let person = Person(id: "per_1", name: "Lea", headline: "Old", createdAt: "t0", updatedAt: "t0")
+        let body = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"headline":null,"roles":["mentor","mentor"],"matchable":true}"#.utf8))
+        let changed = try PersonChanges.apply(body, to: person, now: "t1")
+        #expect(changed.headline == nil)
+        #expect(changed.roles == [.mentor])
+        #expect(changed.matchableSince == "t1")
+        #expect(changed.version == 2 && changed.updatedAt == "t1")
+        let unchanged = try PersonChanges.apply(.object([:]), to: person, now: "t1")
+        #expect(unchanged == person)
+    }
+
+    @Test func publicDocumentsHoldOnlyPublicFields() throws {
+        let person = Person(id: "per_1", name: "Åse", headline: "H", bio: "secret", roles: [.researcher], region: "Fyn", publicFields: [.headline], createdAt: "t", updatedAt: "t")
+        let document = try JSONSerialization.jsonObject(with: Data(PersonDocument.publicView(person).utf8)) as? [String: Any]
+        #expect(Set(document?.keys ?? [:].keys) == ["id", "name", "headline"])
+    }
+
+    @Test func messagesEncodeDanishHeadersAndBodies() {
+        let message = MailMessage(
+            from: Mailbox("hub@kobling.test", name: "Kobling Hub"), to: [Mailbox("a@b.dk", name: "Søren Ågaard")],
+            subject: "Velkommen til Kobling – æ, ø og å", text: "Hej Søren,\n" + String(repeating: "æøå ", count: 40), html: "<p>Hej</p>")
+        let rendered = MessageRenderer.render(message, messageID: "abc@kobling.test", date: Date(timeIntervalSince1970: 0))
+        #expect(rendered.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000"))
+        #expect(rendered.contains("To: =?UTF-8?B?"))
+        #expect(rendered.contains("Subject: =?UTF-8?B?"))
+        #expect(rendered.contains("multipart/alternative"))
+        #expect(rendered.split(separator: "\r\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 78 })
+        #expect(rendered.allSatisfy { $0.isASCII })
+        #expect(QuotedPrintable.decode(QuotedPrintable.encode("Hej Søren,\r\n" + String(repeating: "æøå ", count: 40))).contains("æøå æøå"))
+        let subject = rendered.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject: ") }!
+        let encoded = subject.dropFirst("Subject: =?UTF-8?B?".count).dropLast(2)
+        #expect(String(data: Data(base64Encoded: String(encoded))!, encoding: .utf8)?.hasPrefix("Velkommen til Kobling") == true)
+    }
+}

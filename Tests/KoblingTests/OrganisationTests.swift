@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct OrganisationTests {
+    @Test func theCreatorAdministersTheOrganisationAndItKeepsAnAdmin() async throws {
+        try await TestApp().test { client in
+            let maja = try await client.signup("maja@gazelab.dk", name: "Maja Thorsen")
+            let omar = try await client.signup("omar@gazelab.dk", name: "Omar Haddad")
+            let created = try await client.request(
+                .post, "/v1/organisations", json: #"{"kind":"startup","name":"GazeLab ApS","description":"Eye-tracking for neurologi","website":"https://gazelab.example.com"}"#, as: maja)
+            #expect(created.status == .created)
+            let id = try #require(try created.json()["id"] as? String)
+
+            #expect(try await client.request(.patch, "/v1/organisations/\(id)", json: #"{"region":"Hovedstaden"}"#, as: omar).status == .forbidden)
+            let added = try await client.request(.put, "/v1/organisations/\(id)/members/\(omar.personId)", json: #"{"role":"member","title":"CTO"}"#, as: maja)
+            #expect(added.status == .created)
+            #expect(try await client.request(.put, "/v1/organisations/\(id)/members/\(omar.personId)", json: #"{"role":"member","title":"CTO"}"#, as: maja).status == .ok)
+
+            let members = try await client.request(.get, "/v1/organisations/\(id)/members").items()
+            #expect(members.map { $0["personName"] as? String } == ["Maja Thorsen", "Omar Haddad"])
+            #expect(members.map { $0["role"] as? String } == ["admin", "member"])
+
+            let lastAdmin = try await client.request(.delete, "/v1/me/memberships/\(id)", as: maja)
+            #expect(lastAdmin.status == .conflict)
+            try lastAdmin.problem()
+            #expect(try await client.request(.put, "/v1/organisations/\(id)/members/\(maja.personId)", json: #"{"role":"member"}"#, as: maja).status == .conflict)
+
+            #expect(try await client.request(.put, "/v1/organisations/\(id)/members/\(omar.personId)", json: #"{"role":"admin"}"#, as: maja).status == .ok)
+            #expect(try await client.request(.delete, "/v1/me/memberships/\(id)", as: maja).status == .noContent)
+            let me = try await client.request(.get, "/v1/me", as: omar).json()
+            #expect((me["memberships"] as? [[String: Any]])?.first?["title"] as? String == nil)
+            #expect(try await client.request(.patch, "/v1/organisations/\(id)", json: #"{"region":"Hovedstaden"}"#, as: omar).status == .ok)
+        }
+    }
+
+    @Test func organisationsAreFilteredAndSearched() async throws {
+        try await TestApp().test { client in
+            let member = try await client.signup("a@example.dk")
+            for body in [#"{"kind":"startup","name":"SøvnRo","description":"Søvnapnø i hjemmet","region":"Nordjylland"}"#,
+                         #"{"kind":"hospital_department","name":"Øjenafdelingen","region":"Hovedstaden"}"#,
+                         #"{"kind":"startup","name":"PathoLens","description":"Digital pathology"}"#] {
+                #expect(try await client.request(.post, "/v1/organisations", json: body, as: member).status == .created)
+            }
+            let startups = try await client.request(.get, "/v1/organisations?kind=startup").items().compactMap { $0["name"] as? String }
+            #expect(startups == ["PathoLens", "SøvnRo"])
+            let found = try await client.request(.get, "/v1/organisations?q=s%C3%B8vnapn%C3%B8").items().compactMap { $0["name"] as? String }
+            #expect(found == ["SøvnRo"])
+            let north = try await client.request(.get, "/v1/organisations?region=nordjylland").items()
+            #expect(north.count == 1)
+            let invalid = try await client.request(.post, "/v1/organisations", json: #"{"kind":"guild","website":"ftp://x"}"#, as: member)
+            #expect(Set(try invalid.pointers()) == ["/kind", "/name", "/website"])
+        }
+    }
+
+    @Test func tagsAreManagedByOrganisersAndFoundInBothLanguages() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            let member = try await client.signup("m@example.dk")
+            let tag = #"{"id":"ophthalmology","kind":"clinical_domain","label":{"da":"Øjensygdomme","en":"Ophthalmology"},"synonyms":["eye disease"]}"#
+            #expect(try await client.request(.post, "/v1/tags", json: tag, as: member).status == .forbidden)
+            #expect(try await client.request(.post, "/v1/tags", json: tag, as: organiser).status == .created)
+            #expect(try await client.request(.post, "/v1/tags", json: tag, as: organiser).status == .conflict)
+            for query in ["%C3%B8jen", "ophthal", "eye"] {
+                let found = try await client.request(.get, "/v1/tags?q=\(query)").items()
+                #expect(found.map { $0["id"] as? String } == ["ophthalmology"], "\(query)")
+            }
+            let renamed = try await client.request(.patch, "/v1/tags/ophthalmology", json: #"{"label":{"da":"Oftalmologi"}}"#, as: organiser).json()
+            #expect((renamed["label"] as? [String: String]) == ["da": "Oftalmologi", "en": "Ophthalmology"])
+
+            try await client.request(.patch, "/v1/people/\(member.personId)", json: #"{"tags":["ophthalmology"]}"#, as: member)
+            #expect(try await client.request(.delete, "/v1/tags/ophthalmology", as: organiser).status == .conflict)
+            try await client.request(.patch, "/v1/people/\(member.personId)", json: #"{"tags":[]}"#, as: member)
+            #expect(try await client.request(.delete, "/v1/tags/ophthalmology", as: organiser).status == .noContent)
+            #expect(try await client.request(.get, "/v1/tags/ophthalmology").status == .notFound)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KoblingAPI
+import KoblingCore
+import Logging
+import Mail
+import NIOCore
+import Storage
+import Testing
+
+/// A Kobling on a fresh SQLite file in a temporary folder, mail written to files there.
+struct TestApp {
+    let folder: URL
+    let services: AppServices
+    let time: ManualTime
+
+    init(configure: (inout AppConfiguration) -> Void = { _ in }) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-test-\(UUID().uuidString)")
+        var configuration = AppConfiguration()
+        configuration.dataDirectory = folder.path
+        configuration.bcryptCost = 4
+        configuration.publicBaseURL = "https://kobling.test"
+        configure(&configuration)
+        let (clock, time) = Clock.manual(Date(timeIntervalSince1970: 1_795_000_000))
+        self.time = time
+        let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock)
+        services = AppServices(
+            configuration: configuration, database: database, mail: FileMailTransport(directory: configuration.mailDirectory), clock: clock)
+    }
+
+    var database: AppDatabase { services.database }
+
+    func application() -> some ApplicationProtocol {
+        buildApplication(services, logger: Logger(label: "test"))
+    }
+
+    /// Runs `body` against the real router.
+    func test<Value: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await application().test(.router) { client in try await body(client) }
+    }
+
+    /// The messages written so far, oldest first, as raw RFC 5322 text.
+    func sentMail() throws -> [String] {
+        let directory = services.configuration.mailDirectory
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".eml") }.sorted()
+            .map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+    }
+
+    /// Makes an organiser account directly in the database, as `kobling organiser create` does.
+    func makeOrganiser(email: String = "organiser@kobling.test", password: String = "organiser password 1") async throws {
+        let hash = try await PasswordHasher(cost: 4).hash(password)
+        _ = try await database.ensureOrganiser(email: EmailAddress(email)!, passwordHash: hash, name: "Organiser")
+    }
+}
+
+/// A signed-in account as the tests use it.
+struct Member: Sendable {
+    let token: String
+    let accountId: String
+    let personId: String
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, as user: Member? = nil,
+        contentType: String = "application/json", headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let user { headers[.authorization] = "Bearer \(user.token)" }
+        if json != nil && headers[.contentType] == nil { headers[.contentType] = contentType }
+        return try await executeRequest(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    func signup(_ email: String, name: String = "Test Person", password: String = "correct horse battery") async throws -> Member {
+        let response = try await request(.post, "/v1/auth/signup", json: #"{"email":"\#(email)","password":"\#(password)","name":"\#(name)"}"#)
+        #expect(response.status == .created, "signup failed: \(response.text)")
+        return try Member(response)
+    }
+
+    func login(_ email: String, password: String) async throws -> Member {
+        let response = try await request(.post, "/v1/auth/login", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        #expect(response.status == .ok, "login failed: \(response.text)")
+        return try Member(response)
+    }
+
+    func organiser(email: String = "organiser@kobling.test", password: String = "organiser password 1") async throws -> Member {
+        try await login(email, password: password)
+    }
+}
+
+extension Member {
+    init(_ response: TestResponse) throws {
+        let session = try response.json()
+        let account = try #require(session["account"] as? [String: Any])
+        token = try #require(session["token"] as? String)
+        accountId = try #require(account["id"] as? String)
+        personId = try #require(account["personId"] as? String)
+    }
+}
+
+extension TestResponse {
+    func json() throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    func items() throws -> [[String: Any]] {
+        let object = try json()
+        return try #require(object["items"] as? [[String: Any]])
+    }
+
+    var text: String { String(buffer: body) }
+
+    /// The problem body, checking that it is one.
+    @discardableResult
+    func problem() throws -> [String: Any] {
+        #expect(headers[.contentType] == "application/problem+json", "not a problem: \(text)")
+        let problem = try json()
+        #expect(problem["status"] as? Int == Int(status.code))
+        #expect(problem["title"] is String && problem["type"] is String && problem["detail"] is String)
+        return problem
+    }
+
+    /// The pointers (or parameter names) of a problem's field errors.
+    func pointers() throws -> [String] {
+        let body = try problem()
+        let errors = try #require(body["errors"] as? [[String: Any]])
+        return errors.compactMap { $0["pointer"] as? String ?? $0["parameter"] as? String }
+    }
+}
