@@ -75,6 +75,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The ceiling the people-directory benchmark compares against (scripts/bench-people).
+        .executableTarget(
+            name: "kobling-static-body",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/StaticBody",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KoblingTests",
             dependencies: [

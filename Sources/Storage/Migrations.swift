@@ -105,6 +105,21 @@ extension AppDatabase {
                   tagId UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 0');
                 """)
         }
+        migrator.registerMigration("v2 idempotency keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE idempotencyKey (
+                  scope TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  requestHash TEXT NOT NULL,
+                  status INTEGER,
+                  headers TEXT,
+                  body BLOB,
+                  createdAt TEXT NOT NULL,
+                  PRIMARY KEY (scope, key)
+                ) WITHOUT ROWID;
+                CREATE INDEX idempotencyKey_created ON idempotencyKey(createdAt);
+                """)
+        }
         return migrator
     }
 }

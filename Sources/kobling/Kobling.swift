@@ -59,6 +59,9 @@ struct Serve: AsyncParsableCommand {
         let database = try common.openDatabase(configuration)
         logger.info("database ready", metadata: ["path": "\(configuration.resolvedDatabasePath)"])
         let mail = FileMailTransport(directory: configuration.mailDirectory)
+        if configuration.smtpURL != nil {
+            logger.warning("KOBLING_SMTP_URL is set, but this build has no SMTP transport yet: mail is written to files")
+        }
         logger.info("mail is written to files", metadata: ["folder": "\(configuration.mailDirectory.path)"])
         let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry)
         try await buildApplication(services, logger: logger).runService()

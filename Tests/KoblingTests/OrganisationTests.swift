@@ -79,3 +79,39 @@ import Testing
         }
     }
 }
+
+@Suite struct IdempotencyTests {
+    @Test func aRetriedCreateReturnsTheFirstAnswerAndCreatesOnce() async throws {
+        try await TestApp().test { client in
+            let member = try await client.signup("retry@example.dk")
+            let body = #"{"kind":"startup","name":"ReHabit"}"#
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "3f0c1e1a-7b7e-4d0b-9a53-2b5f3c0e9d11"]
+            let first = try await client.request(.post, "/v1/organisations", json: body, as: member, headers: key)
+            #expect(first.status == .created)
+            let again = try await client.request(.post, "/v1/organisations", json: body, as: member, headers: key)
+            #expect(again.status == .created)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try again.json()["id"] as? String == (try first.json()["id"] as? String))
+            #expect(again.headers[.eTag] == first.headers[.eTag])
+            #expect(try await client.request(.get, "/v1/organisations?q=rehabit").items().count == 1)
+
+            let other = try await client.request(.post, "/v1/organisations", json: #"{"kind":"startup","name":"Other"}"#, as: member, headers: key)
+            #expect(other.status == .unprocessableContent)
+            #expect(try other.pointers() == ["Idempotency-Key"])
+
+            // A failed create frees its key: the corrected retry goes through.
+            let freshKey: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "second-key"]
+            let invalid = try await client.request(.post, "/v1/organisations", json: #"{"kind":"guild","name":"X"}"#, as: member, headers: freshKey)
+            #expect(invalid.status == .unprocessableContent)
+            let invalidAgain = try await client.request(.post, "/v1/organisations", json: #"{"kind":"guild","name":"X"}"#, as: member, headers: freshKey)
+            #expect(invalidAgain.status == .unprocessableContent)
+            #expect(invalidAgain.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+
+            // Keys belong to one account.
+            let someoneElse = try await client.signup("else@example.dk")
+            let theirs = try await client.request(.post, "/v1/organisations", json: body, as: someoneElse, headers: key)
+            #expect(theirs.status == .created)
+            #expect(try theirs.json()["id"] as? String != (try first.json()["id"] as? String))
+        }
+    }
+}

@@ -12,6 +12,9 @@ public struct AppConfiguration: Sendable {
     /// Where people open links sent by email (password reset).
     public var publicBaseURL = "http://127.0.0.1:8080"
     public var mailFrom = "Kobling <kobling@localhost>"
+    /// An SMTP server to send through (`smtp://user:pass@host:587`); without it mail is written
+    /// as files under the data folder.
+    public var smtpURL: String?
     public var logLevel: Logger.Level = .info
     /// bcrypt's work factor; lowered only by tests.
     public var bcryptCost: UInt8 = 12
@@ -43,6 +46,7 @@ public struct AppConfiguration: Sendable {
         if let path = environment["KOBLING_DATABASE"] { configuration.databasePath = path }
         if let url = environment["KOBLING_PUBLIC_URL"] { configuration.publicBaseURL = url }
         if let from = environment["KOBLING_MAIL_FROM"] { configuration.mailFrom = from }
+        if let url = environment["KOBLING_SMTP_URL"], !url.isEmpty { configuration.smtpURL = url }
         if let level = environment["KOBLING_LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level) else { throw ConfigurationError("KOBLING_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical.") }
             configuration.logLevel = value

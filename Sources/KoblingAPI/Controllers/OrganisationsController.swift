@@ -9,7 +9,7 @@ struct OrganisationsController {
 
     func addRoutes(to routes: APIRoutes) {
         routes.add(.get, "/v1/organisations", .anyone, list)
-        routes.add(.post, "/v1/organisations", .member, create)
+        routes.add(.post, "/v1/organisations", .member, idempotent: true, create)
         routes.add(.get, "/v1/organisations/{id}", .anyone, show)
         routes.add(.patch, "/v1/organisations/{id}", .orgAdmin, update)
         routes.add(.delete, "/v1/organisations/{id}", .organiser, delete)

@@ -9,7 +9,7 @@ struct PeopleController {
 
     func addRoutes(to routes: APIRoutes) {
         routes.add(.get, "/v1/people", .anyone, list)
-        routes.add(.post, "/v1/people", .organiser, create)
+        routes.add(.post, "/v1/people", .organiser, idempotent: true, create)
         routes.add(.get, "/v1/people/{id}", .anyone, show)
         routes.add(.patch, "/v1/people/{id}", .owner, update)
         routes.add(.delete, "/v1/people/{id}", .organiser, delete)

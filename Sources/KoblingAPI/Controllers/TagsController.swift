@@ -9,7 +9,7 @@ struct TagsController {
 
     func addRoutes(to routes: APIRoutes) {
         routes.add(.get, "/v1/tags", .anyone, list)
-        routes.add(.post, "/v1/tags", .organiser, create)
+        routes.add(.post, "/v1/tags", .organiser, idempotent: true, create)
         routes.add(.get, "/v1/tags/{id}", .anyone, show)
         routes.add(.patch, "/v1/tags/{id}", .organiser, update)
         routes.add(.delete, "/v1/tags/{id}", .organiser, delete)

@@ -18,7 +18,8 @@ final class APIRoutes {
         self.database = database
     }
 
-    func add(_ method: HTTPRequest.Method, _ path: String, _ access: Access, _ handler: @escaping Handler) {
+    /// Adds an operation. An `idempotent` create honours `Idempotency-Key`.
+    func add(_ method: HTTPRequest.Method, _ path: String, _ access: Access, idempotent: Bool = false, _ handler: @escaping Handler) {
         operations.append(Operation(method: method.rawValue, path: path, access: access))
         let database = self.database
         let routerPath = path.split(separator: "/").map { segment in
@@ -26,7 +27,8 @@ final class APIRoutes {
         }.joined(separator: "/")
         router.on(RouterPath("/" + routerPath), method: method) { request, context in
             try await Self.authorise(access, context: context, database: database)
-            return try await handler(request, context)
+            guard idempotent else { return try await handler(request, context) }
+            return try await Idempotency.respond(to: request, context: context, database: database, handler: handler)
         }
     }
 

@@ -29,14 +29,16 @@ struct ObservabilityMiddleware: RouterMiddleware {
             ("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"),
             ("status", String(response.status.code)),
         ]
+        let elapsed = ContinuousClock.now - start
         registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets)
-            .record(ContinuousClock.now - start)
-        if response.status.code >= 500 {
-            context.logger.error("request failed", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)"])
-        } else {
-            context.logger.debug("request", metadata: ["status": "\(response.status.code)", "method": "\(request.method)", "path": "\(request.uri.path)"])
-        }
+        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets).record(elapsed)
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.log(
+            level: response.status.code >= 500 ? .error : .info, "request",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                "ms": "\(milliseconds)",
+            ])
         return response
     }
 }
