@@ -1,10 +1,14 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import KoblingCore
 
 extension AppDatabase {
-    /// One page of the directory, each person as the viewer may see them, rendered JSON.
-    public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) async throws -> Page<String> {
+    /// One page of the directory, each person as the viewer may see them, as their rendered JSON
+    /// documents joined by commas. The directory is the hottest read of the API, so it reads
+    /// synchronously on the calling thread (an indexed read of a few milliseconds at most, no
+    /// thread hop) and copies document bytes straight from SQLite without decoding them.
+    public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) throws -> DocumentList {
         var conditions: [String] = []
         var arguments: StatementArguments = [viewer.isOrganiser, viewer.accountId]
         // True when the viewer sees the whole profile: the person themself or an organiser.
@@ -43,17 +47,34 @@ extension AppDatabase {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = """
-            SELECT p.sortKey, p.id, CASE WHEN \(sees) THEN p.documentFull ELSE p.documentPublic END AS document
+            SELECT CASE WHEN \(sees) THEN p.documentFull ELSE p.documentPublic END, p.sortKey, p.id
             FROM person p \(whereClause)
             ORDER BY p.sortKey, p.id LIMIT \(page.limit + 1)
             """
         let finalArguments = arguments
-        let rows = try await writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: finalArguments).map { row in
-                (sortKey: row[0] as String, id: row[1] as String, document: row[2] as String)
+        // One SELECT is consistent on its own, so no read transaction is needed around it.
+        return try writer.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: finalArguments)
+            var list = DocumentList()
+            list.joined.reserveCapacity(page.limit * 512)
+            var lastKey: [String] = []
+            while let row = try rows.next() {
+                if list.count == page.limit {
+                    list.nextCursor = Cursor.encode(lastKey)
+                    break
+                }
+                if list.count > 0 { list.joined.append(UInt8(ascii: ",")) }
+                // The document's bytes straight from SQLite: they were valid JSON when written.
+                if let text = sqlite3_column_text(statement.sqliteStatement, 0) {
+                    let length = Int(sqlite3_column_bytes(statement.sqliteStatement, 0))
+                    list.joined.append(contentsOf: UnsafeBufferPointer(start: text, count: length))
+                }
+                list.count += 1
+                if list.count == page.limit { lastKey = [row[1], row[2]] }
             }
+            return list
         }
-        return Page(fetched: rows, limit: page.limit) { [$0.sortKey, $0.id] }.map(\.document)
     }
 
     /// A person's profile rendered for the viewer, or nil when there is no such person.

@@ -40,3 +40,12 @@ public struct PeopleFilter: Sendable, Equatable {
         self.matchable = matchable
     }
 }
+
+/// Rendered JSON documents joined by commas, ready to stand inside a JSON array.
+public struct DocumentList: Sendable, Equatable {
+    public var joined: [UInt8] = []
+    public var count = 0
+    public var nextCursor: String?
+
+    public init() {}
+}

@@ -51,9 +51,10 @@ import Testing
         let copyPath = app.folder.appendingPathComponent("backup.sqlite").path
         try app.database.backup(to: copyPath)
         let copy = try AppDatabase.open(path: copyPath)
-        let original = try await app.database.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
-        let copied = try await copy.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
-        #expect(copied.items == original.items)
+        let original = try app.database.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
+        let copied = try copy.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
+        #expect(copied.count == 39)
+        #expect(copied == original)
         #expect(throws: KoblingError.self) { try app.database.backup(to: copyPath) }
     }
 

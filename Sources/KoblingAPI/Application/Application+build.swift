@@ -7,7 +7,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     let router = Router(context: KoblingContext.self)
     let routes = APIRoutes(router: router, database: services.database)
     let table = OperationTable()
-    router.add(middleware: ObservabilityMiddleware(registry: services.metrics))
+    router.add(middleware: ObservabilityMiddleware(metrics: RequestMetrics(registry: services.metrics)))
     router.add(middleware: ProblemMiddleware(operations: table))
     router.add(middleware: AuthenticationMiddleware(database: services.database))
     SystemController(services: services).addRoutes(to: routes)

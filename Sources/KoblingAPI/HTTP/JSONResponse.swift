@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KoblingCore
+import Storage
 
 /// Builds JSON responses; one encoder setting for the whole API.
 enum JSONResponse {
@@ -18,18 +19,15 @@ enum JSONResponse {
     }
 
     /// A page whose items are JSON documents rendered ahead of time.
-    static func page(ofDocuments page: Page<String>) -> Response {
+    static func page(ofDocuments list: DocumentList) -> Response {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(page.items.reduce(64) { $0 + $1.utf8.count + 1 })
-        buffer.writeString("{\"items\":[")
-        for (index, document) in page.items.enumerated() {
-            if index > 0 { buffer.writeString(",") }
-            buffer.writeString(document)
-        }
-        buffer.writeString("],\"nextCursor\":")
+        buffer.reserveCapacity(list.joined.count + 64)
+        buffer.writeStaticString("{\"items\":[")
+        buffer.writeBytes(list.joined)
+        buffer.writeStaticString("],\"nextCursor\":")
         // Cursors are base64url: no character in them needs escaping.
-        buffer.writeString(page.nextCursor.map { "\"\($0)\"" } ?? "null")
-        buffer.writeString("}")
+        buffer.writeString(list.nextCursor.map { "\"\($0)\"" } ?? "null")
+        buffer.writeStaticString("}")
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
 

@@ -6,11 +6,17 @@ import Storage
 public struct KoblingContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
-    public let remoteAddress: String?
+    private let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress?.ipAddress
+        channel = source.channel
+    }
+
+    /// The client's IP address; read only where needed (log-in throttling), since it costs a lock
+    /// and a formatted string.
+    public var remoteAddress: String? {
+        channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are read by `RequestBody` with their own limit; this is Hummingbird's backstop.

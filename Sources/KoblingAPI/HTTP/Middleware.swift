@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 import HTTPTypes
 import Hummingbird
 import KoblingCore
@@ -11,35 +12,69 @@ import Storage
 /// route template and status.
 struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = KoblingContext
-    let registry: PrometheusCollectorRegistry
+    let metrics: RequestMetrics
 
-    static var requests: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests answered, by method, route and status.") }
-    static var duration: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "http", metricName: "request_duration", unitName: "seconds", helpText: "Time to answer HTTP requests, by method, route and status.") }
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
-    static let buckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var response = try await next(request, context)
         response.headers[Self.requestIDHeader] = context.id
-        let labels = [
-            ("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"),
-            ("status", String(response.status.code)),
-        ]
         let elapsed = ContinuousClock.now - start
-        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets).record(elapsed)
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        metrics.record(method: request.method, route: context.endpointPath ?? "unmatched", status: response.status.code, elapsed: elapsed)
         context.logger.log(
             level: response.status.code >= 500 ? .error : .info, "request",
             metadata: [
                 "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
-                "ms": "\(milliseconds)",
+                "ms": "\(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)",
             ])
         return response
+    }
+}
+
+/// The request counter and latency histogram of each (method, route, status), made once and
+/// kept, since asking the registry validates names and labels on every call.
+final class RequestMetrics: Sendable {
+    private struct Key: Hashable {
+        let method: HTTPRequest.Method
+        let route: String
+        let status: Int
+    }
+
+    private let registry: PrometheusCollectorRegistry
+    private let instruments = NIOLockedValueBox<[Key: (Prometheus.Counter, DurationHistogram)]>([:])
+
+    static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+    ]
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func record(method: HTTPRequest.Method, route: String, status: Int, elapsed: Duration) {
+        let key = Key(method: method, route: route, status: status)
+        let (counter, histogram) = instruments.withLockedValue { instruments in
+            if let existing = instruments[key] { return existing }
+            let labels = [("method", method.rawValue), ("route", route), ("status", String(status))]
+            let made = (
+                registry.makeCounter(
+                    descriptor: MetricNameDescriptor(
+                        namespace: "http", metricName: "requests", unitName: "total",
+                        helpText: "HTTP requests answered, by method, route and status."),
+                    labels: labels),
+                registry.makeDurationHistogram(
+                    descriptor: MetricNameDescriptor(
+                        namespace: "http", metricName: "request_duration", unitName: "seconds",
+                        helpText: "Time to answer HTTP requests, by method, route and status."),
+                    labels: labels, buckets: Self.buckets)
+            )
+            instruments[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(elapsed)
     }
 }
 

@@ -1,19 +1,21 @@
 import Hummingbird
+import HummingbirdCore
 import KoblingCore
 
 /// Reads query parameters, collecting every bad one into a single 400.
 struct Query {
-    private let request: Request
+    /// Parsed once: `URI.queryParameters` parses on every access.
+    private let parameters: FlatDictionary<Substring, Substring>
     private var errors: [FieldError] = []
     private let allowed: Set<String>
 
     init(_ request: Request, allowed: Set<String>) {
-        self.request = request
+        parameters = request.uri.queryParameters
         self.allowed = allowed.union(["limit", "cursor"])
     }
 
     func string(_ name: String, maxLength: Int = 200) -> String? {
-        request.uri.queryParameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(maxLength)) }
+        parameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(maxLength)) }
     }
 
     mutating func enumeration<E: RawRepresentable<String> & CaseIterable>(_ name: String, _ type: E.Type) -> E? {
@@ -45,11 +47,11 @@ struct Query {
     mutating func page() throws -> PageRequest {
         var page = PageRequest()
         do {
-            page = try PageRequest(limit: request.uri.queryParameters["limit"[...]].map(String.init), cursor: request.uri.queryParameters["cursor"[...]].map(String.init))
+            page = try PageRequest(limit: parameters["limit"].map(String.init), cursor: parameters["cursor"].map(String.init))
         } catch {
             if case .malformed(_, let pageErrors) = error { errors += pageErrors }
         }
-        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
+        for (name, _) in parameters where !allowed.contains(String(name)) {
             errors.append(FieldError(parameter: String(name), detail: "Unknown query parameter."))
         }
         if !errors.isEmpty { throw KoblingError.malformed("Invalid query parameters.", errors) }
