@@ -145,3 +145,60 @@ extension AppDatabase {
         }
     }
 }
+
+// MARK: Personal data (GDPR)
+
+/// Everything Kobling holds about an account's owner, for a data export.
+public struct PersonalData: Sendable, Encodable {
+    public struct SessionInfo: Sendable, Encodable {
+        public var createdAt: String
+        public var expiresAt: String
+    }
+
+    public var account: Account
+    public var personDocument: String?
+    public var memberships: [Membership]
+    public var sessions: [SessionInfo]
+    public var passwordChangedAt: String
+}
+
+extension AppDatabase {
+    public func personalData(accountId: String) async throws -> PersonalData? {
+        try await writer.read { db in
+            guard let record = try AccountRecord.fetchOne(db, key: accountId), let account = try self.account(id: accountId, db) else {
+                return nil
+            }
+            let personDocument = try String.fetchOne(db, sql: "SELECT documentFull FROM person WHERE accountId = ?", arguments: [accountId])
+            let memberships = try account.personId.map { try self.memberships(personId: $0, db) } ?? []
+            let sessions = try SessionRecord.filter(SessionRecord.Columns.accountId == accountId).order(SessionRecord.Columns.expiresAt).fetchAll(db)
+                .map { PersonalData.SessionInfo(createdAt: $0.createdAt, expiresAt: $0.expiresAt) }
+            return PersonalData(
+                account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
+                passwordChangedAt: record.passwordChangedAt)
+        }
+    }
+
+    /// Erases an account and the person it owns: profile, tags, memberships, sessions and reset
+    /// links go in one transaction. Refused while the person is the last admin of an organisation,
+    /// which would be left with nobody to run it.
+    public func eraseAccount(accountId: String) async throws {
+        try await writer.write { db in
+            let personId = try String.fetchOne(db, sql: "SELECT id FROM person WHERE accountId = ?", arguments: [accountId])
+            if let personId {
+                let stranded = try String.fetchAll(db, sql: """
+                    SELECT o.name FROM membership m JOIN organisation o ON o.id = m.organisationId
+                    WHERE m.personId = ?1 AND m.role = 'admin'
+                      AND NOT EXISTS (SELECT 1 FROM membership x WHERE x.organisationId = m.organisationId AND x.role = 'admin' AND x.personId <> ?1)
+                    ORDER BY o.sortKey
+                    """, arguments: [personId])
+                if !stranded.isEmpty {
+                    throw KoblingError.conflict(
+                        "You are the last admin of \(stranded.joined(separator: ", ")); make someone else admin first.")
+                }
+                try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [personId])
+                try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
+            }
+            guard try AccountRecord.deleteOne(db, key: accountId) else { throw KoblingError.notFound() }
+        }
+    }
+}

@@ -101,7 +101,11 @@ extension AppDatabase {
     }
 
     public func memberships(personId: String) async throws -> [Membership] {
-        try await writer.read { db in try self.memberships(where: "m.personId = ?", personId, db) }
+        try await writer.read { db in try self.memberships(personId: personId, db) }
+    }
+
+    func memberships(personId: String, _ db: Database) throws -> [Membership] {
+        try memberships(where: "m.personId = ?", personId, db)
     }
 
     public func isAdmin(personId: String, organisationId: String) async throws -> Bool {

@@ -133,6 +133,39 @@ import Testing
         }
     }
 
+    @Test func aMemberExportsAndErasesTheirPersonalData() async throws {
+        let app = try TestApp()
+        try await app.test { client in
+            let member = try await client.signup("freja@example.dk", name: "Freja Ølgaard")
+            try await client.request(.patch, "/v1/people/\(member.personId)", json: #"{"bio":"Jordemoder","publicFields":[]}"#, as: member)
+            let organisation = try await client.request(.post, "/v1/organisations", json: #"{"kind":"startup","name":"Fødsel AI"}"#, as: member).json()
+            let organisationId = try #require(organisation["id"] as? String)
+
+            let export = try await client.request(.get, "/v1/me/export", as: member)
+            #expect(export.status == .ok)
+            #expect(export.headers[.contentDisposition]?.contains("attachment") == true)
+            let data = try export.json()
+            #expect((data["person"] as? [String: Any])?["bio"] as? String == "Jordemoder")
+            #expect((data["memberships"] as? [[String: Any]])?.first?["organisationName"] as? String == "Fødsel AI")
+            #expect((data["sessions"] as? [Any])?.count == 1)
+            #expect(!export.text.contains("passwordHash") && !export.text.contains("$2b$"))
+
+            // The last admin of an organisation hands it over first.
+            let refused = try await client.request(.delete, "/v1/me", as: member)
+            #expect(refused.status == .conflict)
+            #expect((try refused.problem()["detail"] as? String)?.contains("Fødsel AI") == true)
+
+            let other = try await client.signup("other@example.dk")
+            try await client.request(.put, "/v1/organisations/\(organisationId)/members/\(other.personId)", json: #"{"role":"admin"}"#, as: member)
+            #expect(try await client.request(.delete, "/v1/me", as: member).status == .noContent)
+            #expect(try await client.request(.get, "/v1/me", as: member).status == .unauthorized)
+            #expect(try await client.request(.get, "/v1/people/\(member.personId)").status == .notFound)
+            #expect(try await client.request(.get, "/v1/organisations/\(organisationId)/members").items().count == 1)
+            let login = try await client.request(.post, "/v1/auth/login", json: #"{"email":"freja@example.dk","password":"correct horse battery"}"#)
+            #expect(login.status == .unauthorized)
+        }
+    }
+
     static func resetToken(in mail: String) -> String? {
         let body = QuotedPrintable.decode(mail)
         guard let range = body.range(of: "https://kobling.test/reset-password?token=") else { return nil }

@@ -10,6 +10,8 @@ struct MeController {
 
     func addRoutes(to routes: APIRoutes) {
         routes.add(.get, "/v1/me", .member, show)
+        routes.add(.delete, "/v1/me", .member, erase)
+        routes.add(.get, "/v1/me/export", .member, export)
         routes.add(.delete, "/v1/me/memberships/{organisationId}", .member, leave)
     }
 
@@ -29,6 +31,34 @@ struct MeController {
             memberships = try await database.memberships(personId: personId)
         }
         return try JSONResponse.make(Me(account: account, person: person, memberships: memberships), headers: [.cacheControl: "no-store"])
+    }
+
+    /// The right of access: everything held about the caller, as one JSON document.
+    @Sendable func export(_ request: Request, context: KoblingContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        guard let data = try await database.personalData(accountId: caller.accountId) else { throw KoblingError.unauthenticated() }
+        let body = Export(
+            exportedAt: Timestamp.string(services.clock.now()), account: data.account,
+            person: data.personDocument.map(JSONFragment.init), memberships: data.memberships, sessions: data.sessions,
+            passwordChangedAt: data.passwordChangedAt)
+        return try JSONResponse.make(body, headers: [
+            .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"kobling-export.json\"",
+        ])
+    }
+
+    struct Export: Encodable {
+        let exportedAt: String
+        let account: Account
+        let person: JSONFragment?
+        let memberships: [Membership]
+        let sessions: [PersonalData.SessionInfo]
+        let passwordChangedAt: String
+    }
+
+    /// The right to erasure: the account and its profile are deleted at once, not hidden.
+    @Sendable func erase(_ request: Request, context: KoblingContext) async throws -> Response {
+        try await database.eraseAccount(accountId: try context.requireCaller().accountId)
+        return JSONResponse.noContent()
     }
 
     @Sendable func leave(_ request: Request, context: KoblingContext) async throws -> Response {
