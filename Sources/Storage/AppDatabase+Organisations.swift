@@ -17,37 +17,24 @@ public struct OrganisationFilter: Sendable, Equatable {
 
 extension AppDatabase {
     public func organisations(_ filter: OrganisationFilter, page: PageRequest) async throws -> Page<Organisation> {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let kind = filter.kind {
-            conditions.append("o.kind = ?")
-            arguments += [kind.rawValue]
-        }
+        var query = ListQuery()
+        if let kind = filter.kind { query.require("o.kind = ?", kind.rawValue) }
         if let tag = filter.tag {
-            conditions.append("EXISTS (SELECT 1 FROM organisationTag t WHERE t.organisationId = o.id AND t.tagId = ?)")
-            arguments += [tag]
+            query.require("EXISTS (SELECT 1 FROM organisationTag t WHERE t.organisationId = o.id AND t.tagId = ?)", tag)
         }
-        if let region = filter.region {
-            conditions.append("o.region = ? COLLATE NOCASE")
-            arguments += [region]
+        if let region = filter.region { query.require("o.region = ? COLLATE NOCASE", region) }
+        if let text = filter.text, let match = SearchText.fts5Query(text) {
+            query.require("o.id IN (SELECT organisationId FROM organisationSearch WHERE organisationSearch MATCH ?)", match)
         }
-        if let text = filter.text, let query = SearchText.fts5Query(text) {
-            conditions.append("o.id IN (SELECT organisationId FROM organisationSearch WHERE organisationSearch MATCH ?)")
-            arguments += [query]
+        query.after(page, table: "o")
+        let sql = "SELECT o.* FROM organisation o \(query.whereClause) \(query.orderAndLimit(page, table: "o"))"
+        let arguments = query.arguments
+        let organisations = try await writer.read { db in
+            let records = try OrganisationRecord.fetchAll(db, sql: sql, arguments: arguments)
+            let tags = try self.organisationTags(records.map(\.id), db)
+            return records.map { $0.organisation(tags: tags[$0.id] ?? []) }
         }
-        if let after = page.after, after.count == 2 {
-            conditions.append("(o.sortKey, o.id) > (?, ?)")
-            arguments += [after[0], after[1]]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let finalArguments = arguments
-        let records = try await writer.read { db in
-            let records = try OrganisationRecord.fetchAll(
-                db, sql: "SELECT o.* FROM organisation o \(whereClause) ORDER BY o.sortKey, o.id LIMIT \(page.limit + 1)",
-                arguments: finalArguments)
-            return try records.map { $0.organisation(tags: try self.organisationTags($0.id, db)) }
-        }
-        return Page(fetched: records, limit: page.limit) { [SearchText.sortKey($0.name), $0.id] }
+        return Page(fetched: organisations, limit: page.limit) { [SearchText.sortKey($0.name), $0.id] }
     }
 
     public func organisation(id: String) async throws -> Organisation? {
@@ -168,11 +155,18 @@ extension AppDatabase {
     }
 
     func fetchOrganisation(id: String, _ db: Database) throws -> Organisation? {
-        try OrganisationRecord.fetchOne(db, key: id).map { $0.organisation(tags: try organisationTags(id, db)) }
+        try OrganisationRecord.fetchOne(db, key: id).map { $0.organisation(tags: try organisationTags([id], db)[id] ?? []) }
     }
 
-    private func organisationTags(_ id: String, _ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT tagId FROM organisationTag WHERE organisationId = ? ORDER BY position", arguments: [id])
+    /// The tags of several organisations in one query, in each one's order.
+    private func organisationTags(_ ids: [String], _ db: Database) throws -> [String: [String]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try Row.fetchAll(
+            db, sql: """
+                SELECT organisationId, tagId FROM organisationTag
+                WHERE organisationId IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY organisationId, position
+                """, arguments: StatementArguments(ids))
+        return Dictionary(grouping: rows) { $0["organisationId"] as String }.mapValues { $0.map { $0["tagId"] as String } }
     }
 
     func insertOrganisation(_ organisation: Organisation, _ db: Database) throws {

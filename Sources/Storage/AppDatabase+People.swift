@@ -9,49 +9,39 @@ extension AppDatabase {
     /// synchronously on the calling thread (an indexed read of a few milliseconds at most, no
     /// thread hop) and copies document bytes straight from SQLite without decoding them.
     public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) throws -> DocumentList {
-        var conditions: [String] = []
-        var arguments: StatementArguments = [viewer.isOrganiser, viewer.accountId]
+        // ?1: the viewer is an organiser; ?2: the viewer's account.
+        var query = ListQuery(arguments: [viewer.isOrganiser, viewer.accountId])
         // True when the viewer sees the whole profile: the person themself or an organiser.
         let sees = "(?1 OR (?2 IS NOT NULL AND p.accountId = ?2))"
         func shown(_ field: PersonField) -> String {
             "(\(sees) OR EXISTS (SELECT 1 FROM json_each(p.publicFields) WHERE value = '\(field.rawValue)'))"
         }
         if let role = filter.role {
-            conditions.append("EXISTS (SELECT 1 FROM json_each(p.roles) WHERE value = ?) AND \(shown(.roles))")
-            arguments += [role.rawValue]
+            query.require("EXISTS (SELECT 1 FROM json_each(p.roles) WHERE value = ?) AND \(shown(.roles))", role.rawValue)
         }
         if let tag = filter.tag {
-            conditions.append("EXISTS (SELECT 1 FROM personTag t WHERE t.personId = p.id AND t.tagId = ?) AND \(shown(.tags))")
-            arguments += [tag]
+            query.require("EXISTS (SELECT 1 FROM personTag t WHERE t.personId = p.id AND t.tagId = ?) AND \(shown(.tags))", tag)
         }
         if let language = filter.language {
-            conditions.append("EXISTS (SELECT 1 FROM json_each(p.languages) WHERE value = ?) AND \(shown(.languages))")
-            arguments += [language]
+            query.require("EXISTS (SELECT 1 FROM json_each(p.languages) WHERE value = ?) AND \(shown(.languages))", language)
         }
         if let region = filter.region {
-            conditions.append("p.region = ? COLLATE NOCASE AND \(shown(.region))")
-            arguments += [region]
+            query.require("p.region = ? COLLATE NOCASE AND \(shown(.region))", region)
         }
         if let matchable = filter.matchable {
             // Consent is not public: only organisers filter on it.
-            conditions.append(matchable ? "p.matchableSince IS NOT NULL AND ?1" : "p.matchableSince IS NULL AND ?1")
+            query.require(matchable ? "p.matchableSince IS NOT NULL AND ?1" : "p.matchableSince IS NULL AND ?1")
         }
-        if let text = filter.text, let query = SearchText.fts5Query(text) {
+        if let text = filter.text, let match = SearchText.fts5Query(text) {
             let column = viewer.isOrganiser ? "allText" : "publicText"
-            conditions.append("p.id IN (SELECT personId FROM personSearch WHERE personSearch MATCH ?)")
-            arguments += ["{\(column)} : (\(query))"]
+            query.require("p.id IN (SELECT personId FROM personSearch WHERE personSearch MATCH ?)", "{\(column)} : (\(match))")
         }
-        if let after = page.after, after.count == 2 {
-            conditions.append("(p.sortKey, p.id) > (?, ?)")
-            arguments += [after[0], after[1]]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        query.after(page, table: "p")
         let sql = """
             SELECT CASE WHEN \(sees) THEN p.documentFull ELSE p.documentPublic END, p.sortKey, p.id
-            FROM person p \(whereClause)
-            ORDER BY p.sortKey, p.id LIMIT \(page.limit + 1)
+            FROM person p \(query.whereClause) \(query.orderAndLimit(page, table: "p"))
             """
-        let finalArguments = arguments
+        let finalArguments = query.arguments
         // One SELECT is consistent on its own, so no read transaction is needed around it.
         return try writer.unsafeRead { db in
             let statement = try db.cachedStatement(sql: sql)

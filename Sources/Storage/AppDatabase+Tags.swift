@@ -4,25 +4,15 @@ import KoblingCore
 extension AppDatabase {
     /// The vocabulary, by English label; `text` matches either label and the synonyms.
     public func tags(kind: TagKind?, text: String?, page: PageRequest) async throws -> Page<Tag> {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let kind {
-            conditions.append("kind = ?")
-            arguments += [kind.rawValue]
+        var query = ListQuery()
+        if let kind { query.require("tag.kind = ?", kind.rawValue) }
+        if let text, let match = SearchText.fts5Query(text) {
+            query.require("tag.id IN (SELECT tagId FROM tagSearch WHERE tagSearch MATCH ?)", match)
         }
-        if let text, let query = SearchText.fts5Query(text) {
-            conditions.append("id IN (SELECT tagId FROM tagSearch WHERE tagSearch MATCH ?)")
-            arguments += [query]
-        }
-        if let after = page.after, after.count == 2 {
-            conditions.append("(sortKey, id) > (?, ?)")
-            arguments += [after[0], after[1]]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let finalArguments = arguments
-        let records = try await writer.read { db in
-            try TagRecord.fetchAll(db, sql: "SELECT * FROM tag \(whereClause) ORDER BY sortKey, id LIMIT \(page.limit + 1)", arguments: finalArguments)
-        }
+        query.after(page, table: "tag")
+        let sql = "SELECT * FROM tag \(query.whereClause) \(query.orderAndLimit(page, table: "tag"))"
+        let arguments = query.arguments
+        let records = try await writer.read { db in try TagRecord.fetchAll(db, sql: sql, arguments: arguments) }
         return Page(fetched: records, limit: page.limit) { [$0.sortKey, $0.id] }.map(\.tag)
     }
 

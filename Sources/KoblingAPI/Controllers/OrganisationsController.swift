@@ -23,7 +23,7 @@ struct OrganisationsController {
         let filter = OrganisationFilter(
             kind: query.enumeration("kind", OrganisationKind.self), tag: query.string("tag"), region: query.string("region"), text: query.string("q"))
         let page = try query.page()
-        return try JSONResponse.make(ListBody(page: try await database.organisations(filter, page: page).map(OrganisationBody.init)))
+        return try JSONResponse.make(ListBody(page: try await database.organisations(filter, page: page)))
     }
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -75,31 +75,6 @@ struct OrganisationsController {
     }
 
     private func respond(_ organisation: Organisation, status: HTTPResponse.Status) throws -> Response {
-        try JSONResponse.make(OrganisationBody(organisation), status: status, headers: [.eTag: EntityTag.make(version: organisation.version)])
-    }
-}
-
-/// An organisation as the API shows it: without its internal version, which travels as the ETag.
-struct OrganisationBody: Encodable {
-    let id: String
-    let kind: OrganisationKind
-    let name: String
-    let description: String?
-    let website: String?
-    let region: String?
-    let tags: [String]
-    let createdAt: String
-    let updatedAt: String
-
-    init(_ organisation: Organisation) {
-        id = organisation.id
-        kind = organisation.kind
-        name = organisation.name
-        description = organisation.description
-        website = organisation.website
-        region = organisation.region
-        tags = organisation.tags
-        createdAt = organisation.createdAt
-        updatedAt = organisation.updatedAt
+        try JSONResponse.make(organisation, status: status, headers: [.eTag: EntityTag.make(version: organisation.version)])
     }
 }

@@ -10,7 +10,8 @@ public enum MembershipRole: String, CaseIterable, Codable, Sendable {
     case admin, member
 }
 
-public struct Organisation: Codable, Equatable, Sendable {
+/// An organisation. Its `version` is not part of its JSON: it travels as the ETag.
+public struct Organisation: Encodable, Equatable, Sendable {
     public var id: String
     public var kind: OrganisationKind
     public var name: String
@@ -21,6 +22,10 @@ public struct Organisation: Codable, Equatable, Sendable {
     public var createdAt: String
     public var updatedAt: String
     public var version: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, name, description, website, region, tags, createdAt, updatedAt
+    }
 
     public init(
         id: String, kind: OrganisationKind, name: String, description: String? = nil, website: String? = nil,
