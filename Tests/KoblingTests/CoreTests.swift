@@ -37,6 +37,13 @@ import Testing
         #expect(Page(fetched: [1, 2], limit: 2) { [String($0)] }.nextCursor == nil)
     }
 
+    @Test func idsArePrefixedRandomAndOpaque() {
+        let ids = (0..<1000).map { _ in IDGenerator.random.next("per") }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.hasPrefix("per_") && $0.count == 30 })
+        #expect(ids.allSatisfy { $0.dropFirst(4).allSatisfy { "0123456789abcdefghjkmnpqrstvwxyz".contains($0) } })
+    }
+
     @Test func timestampsAreRFC3339UTC() {
         #expect(Timestamp.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
         #expect(Timestamp.string(Date(timeIntervalSince1970: 1_795_000_000.9)) == "2026-11-18T11:06:40Z")

@@ -54,7 +54,7 @@ struct AuthController {
         let address = EmailAddress(rawEmail)?.value ?? rawEmail.lowercased()
         let keys = ["email:" + address] + (context.remoteAddress.map { ["client:" + $0] } ?? [])
         try await services.throttle.check(keys)
-        let credentials = try await EmailAddress(rawEmail).asyncMap { try await services.database.credentials(email: $0) } ?? nil
+        let credentials = if let email = EmailAddress(rawEmail) { try await services.database.credentials(email: email) } else { nil as Credentials? }
         let matches = try await services.hasher.verify(password, hash: credentials?.passwordHash ?? decoyHash)
         guard let credentials, matches, let account = try await services.database.account(id: credentials.accountId) else {
             await services.throttle.recordFailure(keys)
@@ -149,14 +149,5 @@ struct AuthController {
             — Kobling
             """
         return MailMessage(from: services.sender, to: [Mailbox(email.value)], subject: "Choose a new Kobling password / Vælg en ny adgangskode", text: text)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .none: nil
-        case .some(let value): try await transform(value)
-        }
     }
 }

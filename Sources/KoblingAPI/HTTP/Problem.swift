@@ -72,10 +72,6 @@ struct Problem: Encodable, Sendable {
 }
 
 extension KoblingError {
-    var status: HTTPResponse.Status {
-        HTTPResponse.Status(code: Problem(self).status)
-    }
-
     var extraHeaders: HTTPFields {
         switch self {
         case .tooManyRequests(let seconds, _): [.retryAfter: String(seconds)]

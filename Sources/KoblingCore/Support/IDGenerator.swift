@@ -18,25 +18,6 @@ public struct IDGenerator: Sendable {
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return prefix + "_" + Base32.encode(bytes)
     }
-
-    /// Deterministic ids for tests: `per_000001`, `per_000002`, ...
-    public static func sequential() -> IDGenerator {
-        let counter = Counter()
-        return IDGenerator { prefix in
-            prefix + "_" + String(format: "%06d", counter.increment())
-        }
-    }
-
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func increment() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
-        }
-    }
 }
 
 enum Base32 {
