@@ -95,6 +95,10 @@ extension AppDatabase {
         try memberships(where: "m.personId = ?", personId, db)
     }
 
+    public func organisationExists(id: String) async throws -> Bool {
+        try await writer.read { db in try OrganisationRecord.exists(db, key: id) }
+    }
+
     public func isAdmin(personId: String, organisationId: String) async throws -> Bool {
         try await writer.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM membership WHERE organisationId = ? AND personId = ? AND role = 'admin')", arguments: [organisationId, personId]) ?? false

@@ -109,12 +109,13 @@ extension AppDatabase {
     /// Changes a person in one transaction, refusing when `expectedVersion` no longer matches.
     public func updatePerson(id: String, expectedVersion: Int?, change: @Sendable @escaping (Person) throws -> Person) async throws -> Person {
         try await writer.write { db in
-            guard let current = try self.fetchPerson(id: id, db) else { throw KoblingError.notFound() }
+            guard let record = try PersonRecord.fetchOne(db, key: id) else { throw KoblingError.notFound() }
+            let current = record.person(tags: try self.personTags(id, db))
             if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
             let updated = try change(current)
             guard updated != current else { return current }
             try self.checkTags(updated.tags, pointer: "/tags", db)
-            try PersonRecord(updated, accountId: try String.fetchOne(db, sql: "SELECT accountId FROM person WHERE id = ?", arguments: [id])).update(db)
+            try PersonRecord(updated, accountId: record.accountId).update(db)
             try self.writeTags(updated, db)
             return updated
         }
@@ -131,8 +132,11 @@ extension AppDatabase {
 
     func fetchPerson(id: String, _ db: Database) throws -> Person? {
         guard let record = try PersonRecord.fetchOne(db, key: id) else { return nil }
-        let tags = try String.fetchAll(db, sql: "SELECT tagId FROM personTag WHERE personId = ? ORDER BY position", arguments: [id])
-        return record.person(tags: tags)
+        return record.person(tags: try personTags(id, db))
+    }
+
+    private func personTags(_ id: String, _ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT tagId FROM personTag WHERE personId = ? ORDER BY position", arguments: [id])
     }
 
     func insertPerson(_ person: Person, accountId: String?, _ db: Database) throws {

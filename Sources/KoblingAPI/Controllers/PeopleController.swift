@@ -32,7 +32,7 @@ struct PeopleController {
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
         let person = try await database.createPerson(try await RequestBody.json(request, context: context))
-        return try await respond(id: person.id, context: context, status: .created)
+        return full(person, status: .created)
     }
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -44,10 +44,10 @@ struct PeopleController {
         let body = try await RequestBody.json(request, context: context, mergePatch: true)
         let expected = try EntityTag.expectedVersion(request)
         let now = Timestamp.string(services.clock.now())
-        _ = try await database.updatePerson(id: id, expectedVersion: expected) { person in
+        let person = try await database.updatePerson(id: id, expectedVersion: expected) { person in
             try PersonChanges.apply(body, to: person, now: now)
         }
-        return try await respond(id: id, context: context, status: .ok)
+        return full(person, status: .ok)
     }
 
     @Sendable func delete(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -59,6 +59,11 @@ struct PeopleController {
         let id = try context.parameters.require("id")
         guard try await database.person(id: id) != nil else { throw KoblingError.notFound("No such person.") }
         return try JSONResponse.make(["items": try await database.memberships(personId: id)])
+    }
+
+    /// The whole profile, for those the route's access already lets see it (owner, organiser).
+    private func full(_ person: Person, status: HTTPResponse.Status) -> Response {
+        JSONResponse.raw(Array(PersonDocument.full(person).utf8), status: status, headers: [.eTag: EntityTag.make(version: person.version)])
     }
 
     private func respond(id: String, context: KoblingContext, status: HTTPResponse.Status) async throws -> Response {

@@ -48,7 +48,7 @@ final class APIRoutes {
             throw KoblingError.forbidden("Only the person themself or an organiser may do this.")
         case .orgAdmin:
             let id = try context.parameters.require("id")
-            guard try await database.organisation(id: id) != nil else { throw KoblingError.notFound("No such organisation.") }
+            guard try await database.organisationExists(id: id) else { throw KoblingError.notFound("No such organisation.") }
             if caller.isOrganiser { return }
             if let personId = caller.personId, try await database.isAdmin(personId: personId, organisationId: id) { return }
             throw KoblingError.forbidden("Only an admin of this organisation or an organiser may do this.")
