@@ -30,6 +30,8 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Matching: scoring and optimal assignment, pure Swift.
+        .target(name: "Matching", swiftSettings: swiftSettings),
         // The database behind intent-level methods.
         .target(
             name: "Storage",
@@ -70,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "kobling",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "KoblingCore",
+                "KoblingAPI", "Storage", "Mail", "KoblingCore", "Matching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -86,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "KoblingTests",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "KoblingCore",
+                "KoblingAPI", "Storage", "Mail", "KoblingCore", "Matching",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

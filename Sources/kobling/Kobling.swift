@@ -13,7 +13,7 @@ struct Kobling: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kobling",
         abstract: "Kobling: the matchmaking and community platform of a health-AI innovation hub.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self, Match.self])
 }
 
 /// Options every command shares; flags win over `KOBLING_*` environment variables.

@@ -1,0 +1,78 @@
+import Matching
+import Testing
+
+/// The assignment is exact: on small random instances it equals the best of every possible choice.
+@Suite struct MatchingTests {
+    /// SplitMix64: a small seeded generator, so that every run tests the same instances.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func randomProblem(seed: UInt64) -> AssignmentProblem {
+        var random = SeededGenerator(state: seed)
+        let pitches = (0..<Int.random(in: 1...3, using: &random)).map { _ in
+            AssignmentProblem.Pitch(
+                groupSize: Int.random(in: 0...3, using: &random),
+                minPerRole: [0: Int.random(in: 0...2, using: &random), 1: Int.random(in: 0...1, using: &random)])
+        }
+        let solvers = (0..<Int.random(in: 1...5, using: &random)).map { _ in
+            AssignmentProblem.Solver(role: Int.random(in: 0...1, using: &random), capacity: Int.random(in: 0...2, using: &random))
+        }
+        var candidates: [AssignmentProblem.Candidate] = []
+        for pitch in pitches.indices {
+            for solver in solvers.indices where Bool.random(using: &random) && candidates.count < 12 {
+                candidates.append(.init(pitch: pitch, solver: solver, weight: Int.random(in: 0...30, using: &random)))
+            }
+        }
+        return AssignmentProblem(pitches: pitches, solvers: solvers, candidates: candidates, roleBonus: Int.random(in: 0...25, using: &random))
+    }
+
+    static func bruteForce(_ problem: AssignmentProblem) -> Int {
+        var best = 0
+        for mask in 0..<(1 << problem.candidates.count) {
+            let chosen = problem.candidates.indices.filter { mask & (1 << $0) != 0 }
+            if let value = problem.objective(of: chosen) { best = max(best, value) }
+        }
+        return best
+    }
+
+    @Test func theAssignmentIsOptimalOnSmallRandomInstances() {
+        var nonTrivial = 0
+        for seed in 1...600 as ClosedRange<UInt64> {
+            let problem = Self.randomProblem(seed: seed)
+            let assignment = AssignmentSolver.solve(problem)
+            let best = Self.bruteForce(problem)
+            #expect(problem.objective(of: assignment.chosen) == assignment.objective, "seed \(seed): infeasible or misreported")
+            #expect(assignment.objective == best, "seed \(seed): \(assignment.objective) instead of \(best)")
+            if best > 0 { nonTrivial += 1 }
+        }
+        #expect(nonTrivial > 400)
+    }
+
+    @Test func theRoleBonusCanOutweighAHeavierPair() {
+        // One seat; a heavier startup person or a lighter researcher the pitch asks for.
+        let problem = AssignmentProblem(
+            pitches: [.init(groupSize: 1, minPerRole: [1: 1])],
+            solvers: [.init(role: 0, capacity: 1), .init(role: 1, capacity: 1)],
+            candidates: [.init(pitch: 0, solver: 0, weight: 900), .init(pitch: 0, solver: 1, weight: 100)],
+            roleBonus: 2000)
+        #expect(AssignmentSolver.solve(problem) == Assignment(chosen: [1], objective: 2100))
+    }
+
+    @Test func capacitiesAndGroupSizesBind() {
+        // Two pitches want the same star; she has room for one, so the other takes the runner-up.
+        let problem = AssignmentProblem(
+            pitches: [.init(groupSize: 1), .init(groupSize: 1)],
+            solvers: [.init(role: 0, capacity: 1), .init(role: 0, capacity: 1)],
+            candidates: [.init(pitch: 0, solver: 0, weight: 10), .init(pitch: 1, solver: 0, weight: 9), .init(pitch: 1, solver: 1, weight: 1)],
+            roleBonus: 0)
+        #expect(AssignmentSolver.solve(problem) == Assignment(chosen: [0, 2], objective: 11))
+    }
+}
