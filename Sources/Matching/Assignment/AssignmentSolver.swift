@@ -3,15 +3,14 @@
 ///     source → solver (capacity) → (pitch, role) → pitch (group size) → sink
 ///
 /// with a pair's weight as a negative cost on its solver → (pitch, role) arc, and the role bonus as
-/// a negative cost on a first parallel (pitch, role) → pitch arc of capacity `minPerRole`.
-/// Successive shortest paths with Dijkstra on reduced costs augments while a path still lowers the
-/// cost, so the result maximises the objective without forcing any flow.
+/// a negative cost on a first parallel (pitch, role) → pitch arc of capacity `minPerRole`. A free
+/// arc from the sink back to the source closes it into a circulation, so that the minimum-cost
+/// circulation sends flow exactly where it raises the objective and nowhere else.
 public enum AssignmentSolver {
     public static func solve(_ problem: AssignmentProblem) -> Assignment {
         let layout = Layout(problem)
         var network = FlowNetwork(layout.builder)
-        var potential = layout.initialPotentials(problem)
-        ShortestPaths.augmentWhileImproving(&network, potential: &potential, source: Layout.source, sink: Layout.sink)
+        CostScaling.minimumCostCirculation(&network)
         let chosen = layout.candidateArcs.indices.filter { index in
             layout.candidateArcs[index].map { network.flow(onAdded: $0, capacity: 1) > 0 } ?? false
         }
@@ -27,12 +26,9 @@ private struct Layout {
     var builder: FlowNetwork.Builder
     /// The builder's arc id of each candidate, by candidate index; nil for a pitch that takes nobody.
     var candidateArcs: [Int?] = []
-    private var roleNode: [Int: Int] = [:]  // key: pitch * roleCount + role
-    private var pitchNode: [Int: Int] = [:]
-    private let roleCount: Int
 
     init(_ problem: AssignmentProblem) {
-        roleCount = (problem.solvers.map(\.role).max() ?? 0) + 1
+        let roleCount = (problem.solvers.map(\.role).max() ?? 0) + 1
         var next = 2 + problem.solvers.count
         var roleNode: [Int: Int] = [:]
         var pitchNode: [Int: Int] = [:]
@@ -69,35 +65,8 @@ private struct Layout {
         for pitch in pitchNode.keys.sorted() {
             builder.addArc(from: pitchNode[pitch]!, to: Self.sink, capacity: problem.pitches[pitch].groupSize, cost: 0)
         }
-        self.roleNode = roleNode
-        self.pitchNode = pitchNode
-    }
-
-    /// Exact shortest distances from the source in the (acyclic) initial network, so that every
-    /// reduced cost starts non-negative.
-    func initialPotentials(_ problem: AssignmentProblem) -> [Int64] {
-        var potential = [Int64](repeating: 0, count: builder.nodeCount)
-        var roleDistance: [Int: Int64] = [:]
-        for candidate in problem.candidates where problem.solvers[candidate.solver].capacity > 0 {
-            let key = candidate.pitch * roleCount + problem.solvers[candidate.solver].role
-            guard roleNode[key] != nil else { continue }
-            roleDistance[key] = min(roleDistance[key] ?? 0, -Int64(candidate.weight))
-        }
-        var pitchDistance: [Int: Int64] = [:]
-        for (key, node) in roleNode {
-            let distance = roleDistance[key] ?? 0
-            potential[node] = distance
-            let pitch = key / roleCount
-            let bonusSlots = min(problem.pitches[pitch].minPerRole[key % roleCount] ?? 0, problem.pitches[pitch].groupSize)
-            let through = distance - (bonusSlots > 0 ? Int64(problem.roleBonus) : 0)
-            pitchDistance[pitch] = min(pitchDistance[pitch] ?? 0, min(through, distance))
-        }
-        var sinkDistance: Int64 = 0
-        for (pitch, node) in pitchNode {
-            potential[node] = pitchDistance[pitch] ?? 0
-            sinkDistance = min(sinkDistance, potential[node])
-        }
-        potential[Self.sink] = sinkDistance
-        return potential
+        // The way back that closes the circulation: flow only goes round where it lowers the cost.
+        let seats = problem.solvers.reduce(0) { $0 + $1.capacity }
+        builder.addArc(from: Self.sink, to: Self.source, capacity: seats, cost: 0)
     }
 }

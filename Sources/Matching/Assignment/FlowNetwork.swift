@@ -73,11 +73,6 @@ struct FlowNetwork {
         Int(first[node])..<Int(first[node + 1])
     }
 
-    mutating func push(_ amount: Int32, along arc: Int) {
-        residual[arc] -= amount
-        residual[Int(reverse[arc])] += amount
-    }
-
     /// The flow on an arc the builder added.
     func flow(onAdded index: Int, capacity: Int) -> Int {
         capacity - Int(residual[Int(position[index])])
