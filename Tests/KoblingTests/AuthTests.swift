@@ -166,6 +166,22 @@ import Testing
         }
     }
 
+    @Test func concurrentSignupsWithOneAddressMakeOneAccount() async throws {
+        try await TestApp().test { client in
+            let statuses = try await withThrowingTaskGroup(of: UInt16.self) { group in
+                for attempt in 0..<12 {
+                    group.addTask {
+                        let body = #"{"email":"samtidig@example.dk","password":"correct horse battery","name":"Forsøg \#(attempt)"}"#
+                        return UInt16(try await client.request(.post, "/v1/auth/signup", json: body).status.code)
+                    }
+                }
+                return try await group.reduce(into: [UInt16]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 1)
+            #expect(statuses.filter { $0 == 409 }.count == 11)
+        }
+    }
+
     static func resetToken(in mail: String) -> String? {
         let body = QuotedPrintable.decode(mail)
         guard let range = body.range(of: "https://kobling.test/reset-password?token=") else { return nil }

@@ -114,4 +114,24 @@ import Testing
             #expect(try theirs.json()["id"] as? String != (try first.json()["id"] as? String))
         }
     }
+
+    @Test func concurrentRetriesWithOneKeyCreateOnce() async throws {
+        try await TestApp().test { client in
+            let member = try await client.signup("burst@example.dk")
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "burst-key"]
+            let statuses = try await withThrowingTaskGroup(of: UInt16.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let response = try await client.request(
+                            .post, "/v1/organisations", json: #"{"kind":"startup","name":"Burst"}"#, as: member, headers: key)
+                        return UInt16(response.status.code)
+                    }
+                }
+                return try await group.reduce(into: [UInt16]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 201 || $0 == 409 }, "\(statuses)")
+            #expect(statuses.contains(201))
+            #expect(try await client.request(.get, "/v1/organisations?q=burst").items().count == 1)
+        }
+    }
 }
