@@ -88,7 +88,10 @@ extension AppDatabase {
     }
 
     public func memberships(personId: String) async throws -> [Membership] {
-        try await writer.read { db in try self.memberships(personId: personId, db) }
+        try await writer.read { db in
+            guard try PersonRecord.exists(db, key: personId) else { throw KoblingError.notFound("No such person.") }
+            return try self.memberships(personId: personId, db)
+        }
     }
 
     func memberships(personId: String, _ db: Database) throws -> [Membership] {
@@ -111,7 +114,7 @@ extension AppDatabase {
         return try await writer.write { db in
             guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
             guard try PersonRecord.exists(db, key: personId) else {
-                throw KoblingError.invalid("/personId", "No such person.")
+                throw KoblingError.notFound("No such person.")
             }
             let existing = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE organisationId = ? AND personId = ?", arguments: [organisationId, personId])
             if existing == "admin" && role != .admin { try self.keepAnAdmin(organisationId: organisationId, leaving: personId, db) }

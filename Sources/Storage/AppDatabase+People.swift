@@ -78,10 +78,6 @@ extension AppDatabase {
         }
     }
 
-    public func person(id: String) async throws -> Person? {
-        try await writer.read { db in try self.fetchPerson(id: id, db) }
-    }
-
     /// The account that owns a person profile, if any.
     public func owner(ofPerson id: String) async throws -> String?? {
         try await writer.read { db in
@@ -93,16 +89,10 @@ extension AppDatabase {
     public func createPerson(_ body: JSONValue) async throws -> Person {
         let now = self.now
         let blank = Person(id: ids.next("per"), name: "", createdAt: now, updatedAt: now)
-        if case .object(let fields) = body, fields["name"] == nil {
-            throw KoblingError.invalid("/name", "Required.")
-        }
-        var person = try PersonChanges.apply(body, to: blank, now: now)
-        person.version = 1
-        person.updatedAt = now
-        let created = person
+        let person = try PersonChanges.apply(body, to: blank, creating: true, now: now)
         return try await writer.write { db in
-            try self.insertPerson(created, accountId: nil, db)
-            return created
+            try self.insertPerson(person, accountId: nil, db)
+            return person
         }
     }
 
@@ -129,11 +119,6 @@ extension AppDatabase {
     }
 
     // MARK: Within a transaction
-
-    func fetchPerson(id: String, _ db: Database) throws -> Person? {
-        guard let record = try PersonRecord.fetchOne(db, key: id) else { return nil }
-        return record.person(tags: try personTags(id, db))
-    }
 
     private func personTags(_ id: String, _ db: Database) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT tagId FROM personTag WHERE personId = ? ORDER BY position", arguments: [id])

@@ -29,8 +29,18 @@ import Testing
 
             #expect(try await client.request(.put, "/v1/organisations/\(id)/members/\(omar.personId)", json: #"{"role":"admin"}"#, as: maja).status == .ok)
             #expect(try await client.request(.delete, "/v1/me/memberships/\(id)", as: maja).status == .noContent)
+            // PUT replaces the membership: the role changed to admin and the title was dropped.
             let me = try await client.request(.get, "/v1/me", as: omar).json()
-            #expect((me["memberships"] as? [[String: Any]])?.first?["title"] as? String == nil)
+            let memberships = try #require(me["memberships"] as? [[String: Any]])
+            #expect(memberships.count == 1)
+            #expect(memberships.first?["organisationId"] as? String == id)
+            #expect(memberships.first?["role"] as? String == "admin")
+            #expect(memberships.first?["title"] == nil)
+            #expect(try await client.request(.get, "/v1/organisations/\(id)/members").items().map { $0["personName"] as? String } == ["Omar Haddad"])
+
+            let nobody = try await client.request(.put, "/v1/organisations/\(id)/members/per_nobody", json: #"{"role":"member"}"#, as: omar)
+            #expect(nobody.status == .notFound)
+            try nobody.problem()
             #expect(try await client.request(.patch, "/v1/organisations/\(id)", json: #"{"region":"Hovedstaden"}"#, as: omar).status == .ok)
         }
     }

@@ -139,12 +139,16 @@ import Testing
             let organiser = try await client.organiser()
             let created = try await client.request(.post, "/v1/people", json: #"{"name":"Henrik Vang","roles":["mentor"],"matchable":true}"#, as: organiser)
             #expect(created.status == .created)
+            #expect(created.headers[.eTag] == "\"v1\"")
             let id = try #require(try created.json()["id"] as? String)
+            let nameless = try await client.request(.post, "/v1/people", json: #"{"roles":["mentor"]}"#, as: organiser)
+            #expect(try nameless.pointers() == ["/name"])
             #expect(try await client.request(.get, "/v1/people?role=mentor").items().count == 1)
             #expect(try await client.request(.get, "/v1/people?matchable=true", as: organiser).items().count == 1)
             #expect(try await client.request(.get, "/v1/people?matchable=true").status == .unauthorized)
             #expect(try await client.request(.delete, "/v1/people/\(id)", as: organiser).status == .noContent)
             #expect(try await client.request(.get, "/v1/people/\(id)").status == .notFound)
+            #expect(try await client.request(.get, "/v1/people/\(id)/memberships").status == .notFound)
             #expect(try await client.request(.get, "/v1/people?role=mentor").items().isEmpty)
         }
     }

@@ -23,14 +23,9 @@ struct MeController {
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
         let caller = try context.requireCaller()
-        guard let account = try await database.account(id: caller.accountId) else { throw KoblingError.unauthenticated() }
-        var person: JSONFragment?
-        var memberships: [Membership] = []
-        if let personId = account.personId {
-            person = try await database.personDocument(id: personId, viewer: .member(accountId: caller.accountId)).map { JSONFragment($0.document) }
-            memberships = try await database.memberships(personId: personId)
-        }
-        return try JSONResponse.make(Me(account: account, person: person, memberships: memberships), headers: [.cacheControl: "no-store"])
+        guard let data = try await database.personalData(accountId: caller.accountId) else { throw KoblingError.unauthenticated() }
+        let me = Me(account: data.account, person: data.personDocument.map(JSONFragment.init), memberships: data.memberships)
+        return try JSONResponse.make(me, headers: [.cacheControl: "no-store"])
     }
 
     /// The right of access: everything held about the caller, as one JSON document.

@@ -56,9 +56,7 @@ struct PeopleController {
     }
 
     @Sendable func memberships(_ request: Request, context: KoblingContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        guard try await database.person(id: id) != nil else { throw KoblingError.notFound("No such person.") }
-        return try JSONResponse.make(["items": try await database.memberships(personId: id)])
+        try JSONResponse.make(["items": try await database.memberships(personId: try context.parameters.require("id"))])
     }
 
     /// The whole profile, for those the route's access already lets see it (owner, organiser).

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import KoblingCore
 import Storage
 
 /// The context every request carries: who is calling, and from where.
@@ -17,6 +18,12 @@ public struct KoblingContext: RequestContext {
     /// and a formatted string.
     public var remoteAddress: String? {
         channel.remoteAddress?.ipAddress
+    }
+
+    /// The caller, where the route's access already guarantees one.
+    func requireCaller() throws -> Caller {
+        guard let caller else { throw KoblingError.unauthenticated() }
+        return caller
     }
 
     /// Bodies are read by `RequestBody` with their own limit; this is Hummingbird's backstop.

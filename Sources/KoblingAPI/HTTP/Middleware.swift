@@ -134,11 +134,3 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
-
-extension KoblingContext {
-    /// The caller, where the route's access already guarantees one.
-    func requireCaller() throws -> Caller {
-        guard let caller else { throw KoblingError.unauthenticated() }
-        return caller
-    }
-}

@@ -73,12 +73,8 @@ struct BodyFields {
     }
 
     mutating func required(_ key: String, maxLength: Int) -> String? {
-        switch patch.string(key, maxLength: maxLength, allowEmpty: false) {
-        case .set(let value): return value
-        default:
-            if patch.raw(key) == nil { patch.validator.add("/\(key)", "Required.") }
-            return nil
-        }
+        if case .set(let value) = patch.string(key, maxLength: maxLength, allowEmpty: false, required: true) { return value }
+        return nil
     }
 
     /// A secret is taken exactly as sent: no trimming.

@@ -70,21 +70,15 @@ public enum OrganisationChanges {
     public static func apply(_ body: JSONValue, to organisation: Organisation, creating: Bool, now: String) throws(KoblingError) -> Organisation {
         var patch = try MergePatch(body, allowed: fields)
         var result = organisation
-        switch patch.string("kind", maxLength: 40) {
-        case .set(let raw):
+        if case .set(let raw) = patch.string("kind", maxLength: 40, required: creating) {
             if let kind = OrganisationKind(rawValue: raw) {
                 result.kind = kind
             } else {
                 patch.validator.add("/kind", "Unknown kind; expected one of \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-        case .absent where creating && patch.raw("kind") == nil:
-            patch.validator.add("/kind", "Required.")
-        default: break
         }
-        switch patch.string("name", maxLength: 200, allowEmpty: false) {
-        case .set(let name): result.name = name
-        case .absent where creating && patch.raw("name") == nil: patch.validator.add("/name", "Required.")
-        default: break
+        if case .set(let name) = patch.string("name", maxLength: 200, allowEmpty: false, required: creating) {
+            result.name = name
         }
         patch.string("description", nullable: true, maxLength: 10_000).apply(to: &result.description)
         patch.string("region", nullable: true, maxLength: 100).apply(to: &result.region)

@@ -6,10 +6,11 @@ public enum PersonChanges {
         "links", "matchable", "publicFields",
     ]
 
-    public static func apply(_ body: JSONValue, to person: Person, now: String) throws(KoblingError) -> Person {
+    /// Validates a new profile (`creating`: the name is required) or a patch to an existing one.
+    public static func apply(_ body: JSONValue, to person: Person, creating: Bool = false, now: String) throws(KoblingError) -> Person {
         var patch = try MergePatch(body, allowed: fields)
         var result = person
-        if case .set(let name) = patch.string("name", maxLength: 200, allowEmpty: false) { result.name = name }
+        if case .set(let name) = patch.string("name", maxLength: 200, allowEmpty: false, required: creating) { result.name = name }
         patch.string("headline", nullable: true, maxLength: 200).apply(to: &result.headline)
         patch.string("bio", nullable: true, maxLength: 10_000).apply(to: &result.bio)
         patch.string("region", nullable: true, maxLength: 100).apply(to: &result.region)
@@ -40,7 +41,7 @@ public enum PersonChanges {
             }
         }
         try patch.validator.finish()
-        if result != person {
+        if !creating && result != person {
             result.updatedAt = now
             result.version += 1
         }

@@ -44,18 +44,14 @@ public enum TagChanges {
         var patch = try MergePatch(body, allowed: creating ? fields : fields.subtracting(["id"]))
         var result = tag
         if creating {
-            switch patch.string("id", maxLength: 80) {
-            case .set(let id) where Tag.isValidID(id): result.id = id
-            case .set: patch.validator.add("/id", "Use 2 to 80 lowercase letters a-z, digits and hyphens.")
-            default: if patch.raw("id") == nil { patch.validator.add("/id", "Required.") }
+            if case .set(let id) = patch.string("id", maxLength: 80, required: true) {
+                if Tag.isValidID(id) { result.id = id } else { patch.validator.add("/id", "Use 2 to 80 lowercase letters a-z, digits and hyphens.") }
             }
         }
-        switch patch.string("kind", maxLength: 40) {
-        case .set(let raw):
+        if case .set(let raw) = patch.string("kind", maxLength: 40, required: creating) {
             if let kind = TagKind(rawValue: raw) { result.kind = kind } else {
                 patch.validator.add("/kind", "Unknown kind; expected one of \(TagKind.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-        default: if creating && patch.raw("kind") == nil { patch.validator.add("/kind", "Required.") }
         }
         switch patch.raw("label") {
         case .object(let labels)?:

@@ -70,11 +70,14 @@ public struct MergePatch: Sendable {
         }
     }
 
-    public var isEmpty: Bool { fields.isEmpty }
-
-    public mutating func string(_ key: String, nullable: Bool = false, maxLength: Int, allowEmpty: Bool = true) -> Change<String> {
+    /// A string field; `required` makes its absence an error ("Required.").
+    public mutating func string(
+        _ key: String, nullable: Bool = false, maxLength: Int, allowEmpty: Bool = true, required: Bool = false
+    ) -> Change<String> {
         switch fields[key] {
-        case nil: return .absent
+        case nil:
+            if required { validator.add("/\(key)", "Required.") }
+            return .absent
         case .null?:
             if nullable { return .remove }
             validator.add("/\(key)", "May not be null.")

@@ -13,10 +13,6 @@ public enum Timestamp {
             y, m, d, secondOfDay / 3600, (secondOfDay % 3600) / 60, secondOfDay % 60)
     }
 
-    public static func date(_ string: String) -> Date? {
-        try? Date(string, strategy: .iso8601)
-    }
-
     /// Howard Hinnant's days-to-civil algorithm, proleptic Gregorian.
     private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
         let z = z0 + 719_468
