@@ -32,6 +32,8 @@ let package = Package(
         ),
         // Matching: scoring and optimal assignment, pure Swift.
         .target(name: "Matching", swiftSettings: swiftSettings),
+        // Generated communities with a planted truth, for the matching tests and benchmark.
+        .target(name: "MatchingFixtures", dependencies: ["Matching"], swiftSettings: swiftSettings),
         // The database behind intent-level methods.
         .target(
             name: "Storage",
@@ -85,10 +87,17 @@ let package = Package(
             path: "Benchmarks/StaticBody",
             swiftSettings: swiftSettings
         ),
+        // A whole round on a generated community (scripts/bench-matching).
+        .executableTarget(
+            name: "kobling-match-bench",
+            dependencies: ["Matching", "MatchingFixtures"],
+            path: "Benchmarks/MatchingRound",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KoblingTests",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "KoblingCore", "Matching",
+                "KoblingAPI", "Storage", "Mail", "KoblingCore", "Matching", "MatchingFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -7,7 +7,7 @@ enum CostScaling {
         let nodeCount = network.nodeCount
         guard nodeCount > 0 else { return }
         let multiplier = Int64(nodeCount + 1)
-        var cost = network.cost.map { $0 * multiplier }
+        let cost = network.cost.map { $0 * multiplier }
         var price = [Int64](repeating: 0, count: nodeCount)
         var excess = [Int64](repeating: 0, count: nodeCount)
         var current = [Int32](repeating: 0, count: nodeCount)

@@ -1,0 +1,98 @@
+/// What a round proposes: the groups, why each member is there, and who was left out and why.
+public struct RoundResult: Sendable {
+    public struct Member: Sendable, Equatable {
+        public var solver: String
+        public var role: String
+        /// Locked in by an organiser.
+        public var locked: Bool
+        public var explanation: Explanation
+    }
+
+    public struct Group: Sendable, Equatable {
+        public var pitch: String
+        /// Best score first, ties by solver id.
+        public var members: [Member]
+        /// Σ of the members' points.
+        public var pairPoints: Int
+        /// The role bonus the group earns: roleBonus × Σ over roles of min(members of the role, asked).
+        public var roleBonus: Int
+        public var total: Int { pairPoints + roleBonus }
+    }
+
+    public enum PitchReason: String, Sendable, Equatable {
+        /// Fewer candidates than the minimum group size, after exclusions.
+        case tooFewCandidates
+        /// The pitch requires a role that no candidate has enough of.
+        case roleMissing
+        /// It had enough candidates, but the best groups for everyone used them elsewhere.
+        case capacityUsedElsewhere
+    }
+
+    public struct UnmatchedPitch: Sendable, Equatable {
+        public var pitch: String
+        public var reason: PitchReason
+        public var detail: String
+    }
+
+    public enum SolverReason: String, Sendable, Equatable {
+        case noConsent
+        case noCapacity
+        /// No pitch kept them among its candidates (exclusions, nothing in common, or K better).
+        case noCandidatePitch
+        /// They were a candidate, but every pitch they could join was better served by others.
+        case notChosen
+    }
+
+    public struct UnmatchedSolver: Sendable, Equatable {
+        public var solver: String
+        public var reason: SolverReason
+        public var detail: String
+    }
+
+    public struct Statistics: Sendable {
+        public var pitches: Int
+        public var solvers: Int
+        /// Pairs scored exactly and kept as candidates.
+        public var candidatePairs: Int
+        /// Pairs that shared a tag or a term with their pitch, scored from the index's estimate.
+        public var pairsEstimated: Int
+        /// Pairs scored exactly (the best 2K estimates of each pitch, and the pairs asked for).
+        public var pairsScored: Int
+        /// Seconds for indexing the texts and tags.
+        public var indexSeconds: Double
+        /// Seconds for generating and scoring the candidates.
+        public var scoringSeconds: Double
+        /// Seconds for forming the groups (all passes).
+        public var assignmentSeconds: Double
+        /// How many times the groups were formed: more than one when pitches below their minimum
+        /// size were dropped and the rest formed again.
+        public var passes: Int
+    }
+
+    public var mode: MatchMode
+    public var groups: [Group]
+    public var unmatchedPitches: [UnmatchedPitch]
+    public var unmatchedSolvers: [UnmatchedSolver]
+    /// Σ over groups of their totals: the objective the optimal mode maximises.
+    public var objective: Int
+    public var statistics: Statistics
+
+    let community: Community
+    let pairs: ScoredPairs
+    let settings: RoundSettings
+
+    /// The explanation of a scored pair, or nil when the pair was not a candidate.
+    public func explanation(pitch: String, solver: String) -> Explanation? {
+        guard let p = community.pitchIndex[pitch], let s = community.solverIndex[solver],
+              let index = pairs.index(pitch: p, solver: s) else { return nil }
+        return Explanation(values: pairs.values[index], weights: settings.weights, scale: settings.scale)
+    }
+
+    /// A pitch's candidates with their explanations, best first, ties by solver id.
+    public func candidates(of pitch: String) -> [(solver: String, explanation: Explanation)] {
+        guard let p = community.pitchIndex[pitch] else { return [] }
+        return pairs.range(of: p)
+            .map { (community.solvers[Int(pairs.solver[$0])].id, Explanation(values: pairs.values[$0], weights: settings.weights, scale: settings.scale)) }
+            .sorted { $0.1.points != $1.1.points ? $0.1.points > $1.1.points : $0.0 < $1.0 }
+    }
+}

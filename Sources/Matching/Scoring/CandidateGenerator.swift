@@ -1,0 +1,241 @@
+import Dispatch
+import Foundation
+
+/// Finds each pitch's best K solvers without scoring every pair.
+///
+/// An inverted index maps each tag concept and each text term to the solvers that have it. For a
+/// pitch, walking the postings of its concepts and terms accumulates, for every solver that shares
+/// anything with it, the exact tag overlap and the text cosine over the terms walked. Common terms,
+/// in more than 1% of the profiles (and more than 1,000 of them), are not walked: they weigh little
+/// (low IDF) and cost most, so the walked cosine is a close lower bound. The best 2K by that estimate are then scored exactly, and the
+/// best K of those kept, ties broken by solver id. Pairs that either side asked for (interest,
+/// shortlist) and locked pairs are always kept. Excluded pairs are never scored.
+struct CandidateGenerator {
+    let community: Community
+    let weights: FactorWeights.Normalised
+    let scale: Int
+    let perPitch: Int
+
+    /// Terms in more profiles than this are skipped when estimating.
+    static func commonTermLimit(solvers: Int) -> Int { max(solvers / 100, 1000) }
+
+    struct Output {
+        var pairs: ScoredPairs
+        /// Pairs estimated from the index, and pairs scored exactly.
+        var estimated: Int
+        var scored: Int
+    }
+
+    func generate(forced: Set<UInt64>) -> Output {
+        let solverCount = community.solvers.count
+        let conceptPostings = postings(community.solverConcepts.map { ($0, nil) }, count: community.conceptWeight.count)
+        let termCount = (community.pitchVectors + community.solverVectors).reduce(0) { max($0, Int($1.terms.last ?? -1) + 1) }
+        let termPostings = postings(community.solverVectors.map { ($0.terms, $0.weights) }, count: termCount)
+        let commonLimit = Self.commonTermLimit(solvers: solverCount)
+
+        let perPitchPairs = parallelMap(community.pitches.count) { p, scratch in
+            scratch.prepare(solverCount)
+            for concept in community.pitchConcepts[p] {
+                let weight = community.conceptWeight[Int(concept)]
+                for s in conceptPostings.solvers(of: Int(concept)) {
+                    scratch.touch(Int(s))
+                    scratch.tags[Int(s)] += weight
+                }
+            }
+            let vector = community.pitchVectors[p]
+            for (term, pitchWeight) in zip(vector.terms, vector.weights) {
+                let solvers = termPostings.solvers(of: Int(term))
+                guard solvers.count <= commonLimit else { continue }
+                let weights = termPostings.weights(of: Int(term))
+                for (s, solverWeight) in zip(solvers, weights) {
+                    scratch.touch(Int(s))
+                    scratch.text[Int(s)] += pitchWeight * solverWeight
+                }
+            }
+            return select(pitch: p, scratch: &scratch, forced: forced)
+        }
+        var output = Output(pairs: ScoredPairs(), estimated: 0, scored: 0)
+        for selection in perPitchPairs {
+            output.pairs.append(pitchPairs: selection.pairs)
+            output.estimated += selection.estimated
+            output.scored += selection.scored
+        }
+        return output
+    }
+
+    private struct Selection {
+        var pairs: [(solver: Int32, points: Int32, values: FactorValues)]
+        var estimated: Int
+        var scored: Int
+    }
+
+    private func select(pitch p: Int, scratch: inout Scratch, forced: Set<UInt64>) -> Selection {
+        let total = community.pitchConceptTotal[p]
+        var estimates: [(points: Int, solver: Int)] = []
+        estimates.reserveCapacity(scratch.touched.count)
+        for s in scratch.touched where community.exclusion(p, s) == nil {
+            let tags = total > 0 ? min(scratch.tags[s] / total, 1) : 0
+            let values = community.values(p, s, tags: tags, text: scratch.text[s])
+            estimates.append((weights.points(values, scale: scale), s))
+        }
+        let shortlist = Self.best(estimates, count: 2 * perPitch)
+        var exact = shortlist.map { estimate in
+            let s = estimate.solver
+            let values = community.values(p, s, tags: community.tagOverlap(p, s), text: community.pitchVectors[p].cosine(community.solverVectors[s]))
+            return (points: weights.points(values, scale: scale), solver: s, values: values)
+        }
+        exact.sort { ($0.points, -$0.solver) > ($1.points, -$1.solver) }
+        var kept = Set<Int>()
+        var result: [(solver: Int32, points: Int32, values: FactorValues)] = []
+        for pair in exact.prefix(perPitch) {
+            kept.insert(pair.solver)
+            result.append((Int32(pair.solver), Int32(pair.points), pair.values))
+        }
+        scratch.reset()
+        let asked = forcedPairs(pitch: p, forced: forced, kept: kept)
+        return Selection(pairs: result + asked, estimated: estimates.count, scored: exact.count + asked.count)
+    }
+
+    private func forcedPairs(pitch p: Int, forced: Set<UInt64>, kept: Set<Int>) -> [(solver: Int32, points: Int32, values: FactorValues)] {
+        guard !forced.isEmpty else { return [] }
+        var result: [(solver: Int32, points: Int32, values: FactorValues)] = []
+        for key in forced where Int(key >> 32) == p {
+            let s = Int(key & 0xFFFF_FFFF)
+            guard !kept.contains(s), community.exclusion(p, s) == nil else { continue }
+            let values = community.values(p, s)
+            result.append((Int32(s), Int32(weights.points(values, scale: scale)), values))
+        }
+        return result
+    }
+
+    /// The best `count` by points, ties to the lower solver index, best first.
+    static func best(_ items: [(points: Int, solver: Int)], count: Int) -> [(points: Int, solver: Int)] {
+        let better: ((points: Int, solver: Int), (points: Int, solver: Int)) -> Bool = {
+            $0.points != $1.points ? $0.points > $1.points : $0.solver < $1.solver
+        }
+        guard items.count > count else { return items.sorted(by: better) }
+        // A bounded heap with the worst kept item on top.
+        var heap: [(points: Int, solver: Int)] = []
+        heap.reserveCapacity(count)
+        for item in items {
+            if heap.count < count {
+                heap.append(item)
+                var child = heap.count - 1
+                while child > 0 {
+                    let parent = (child - 1) / 2
+                    guard better(heap[parent], heap[child]) else { break }
+                    heap.swapAt(parent, child)
+                    child = parent
+                }
+            } else if better(item, heap[0]) {
+                heap[0] = item
+                var parent = 0
+                while true {
+                    let left = 2 * parent + 1
+                    let right = left + 1
+                    var worst = parent
+                    if left < heap.count && better(heap[worst], heap[left]) { worst = left }
+                    if right < heap.count && better(heap[worst], heap[right]) { worst = right }
+                    if worst == parent { break }
+                    heap.swapAt(parent, worst)
+                    parent = worst
+                }
+            }
+        }
+        return heap.sorted(by: better)
+    }
+
+    private func postings(_ lists: [([Int32], [Float]?)], count: Int) -> Postings {
+        Postings(lists, keyCount: count)
+    }
+}
+
+/// An inverted index in CSR form: key k's solvers are `solvers[start[k]..<start[k + 1]]`.
+struct Postings: Sendable {
+    private var start: [Int]
+    private var solverList: [Int32]
+    private var weightList: [Float]
+
+    init(_ lists: [([Int32], [Float]?)], keyCount: Int) {
+        var counts = [Int](repeating: 0, count: keyCount + 1)
+        for (keys, _) in lists { for key in keys { counts[Int(key) + 1] += 1 } }
+        for index in 1..<counts.count { counts[index] += counts[index - 1] }
+        start = counts
+        var next = counts
+        solverList = [Int32](repeating: 0, count: counts[keyCount])
+        weightList = [Float](repeating: 0, count: counts[keyCount])
+        for (solver, (keys, weights)) in lists.enumerated() {
+            for (offset, key) in keys.enumerated() {
+                solverList[next[Int(key)]] = Int32(solver)
+                weightList[next[Int(key)]] = weights?[offset] ?? 1
+                next[Int(key)] += 1
+            }
+        }
+    }
+
+    func solvers(of key: Int) -> ArraySlice<Int32> {
+        key + 1 < start.count ? solverList[start[key]..<start[key + 1]] : []
+    }
+
+    func weights(of key: Int) -> ArraySlice<Float> {
+        key + 1 < start.count ? weightList[start[key]..<start[key + 1]] : []
+    }
+}
+
+/// Per-worker accumulators, cleared after each pitch by walking only the solvers touched.
+struct Scratch {
+    var tags: [Float] = []
+    var text: [Float] = []
+    var seen: [Bool] = []
+    var touched: [Int] = []
+
+    mutating func prepare(_ count: Int) {
+        guard tags.count != count else { return }
+        tags = [Float](repeating: 0, count: count)
+        text = tags
+        seen = [Bool](repeating: false, count: count)
+    }
+
+    mutating func touch(_ s: Int) {
+        if !seen[s] {
+            seen[s] = true
+            touched.append(s)
+        }
+    }
+
+    mutating func reset() {
+        for s in touched {
+            tags[s] = 0
+            text[s] = 0
+            seen[s] = false
+        }
+        touched.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `body` for 0..<count on all cores, each worker with its own scratch, results in order.
+func parallelMap<T>(_ count: Int, _ body: (Int, inout Scratch) -> T) -> [T] {
+    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
+    var results = [T?](repeating: nil, count: count)
+    results.withUnsafeMutableBufferPointer { buffer in
+        let output = UnsafeSendable(buffer)
+        withoutActuallyEscaping(body) { body in
+            let shared = UnsafeSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var scratch = Scratch()
+                var index = worker
+                while index < count {
+                    output.value[index] = shared.value(index, &scratch)
+                    index += workers
+                }
+            }
+        }
+    }
+    return results.map { $0! }
+}
+
+/// Hands a value to concurrent workers that each touch disjoint parts of it.
+struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A tag as the matching sees it: its id, its labels (Danish and English) and its synonyms. All of
+/// them name one concept, so "kræft", "Onkologi", "cancer" and "oncology" count as the same tag.
+public struct MatchTag: Sendable, Equatable {
+    public var id: String
+    public var labels: [String]
+    public var synonyms: [String]
+
+    public init(id: String, labels: [String] = [], synonyms: [String] = []) {
+        self.id = id
+        self.labels = labels
+        self.synonyms = synonyms
+    }
+}
+
+/// Maps every name of a tag to one concept number. A name that no tag has becomes a concept of its
+/// own, so that free-form tags still match themselves.
+struct TagVocabulary {
+    private var concepts: [String: Int32] = [:]
+    private(set) var conceptCount = 0
+
+    init(_ tags: [MatchTag]) {
+        for tag in tags {
+            let concept = concepts[Self.key(tag.id)] ?? newConcept()
+            for name in [tag.id] + tag.labels + tag.synonyms where concepts[Self.key(name)] == nil {
+                concepts[Self.key(name)] = concept
+            }
+        }
+    }
+
+    /// The concepts of a list of tag names, ascending and without repeats.
+    mutating func concepts(of names: [String]) -> [Int32] {
+        var result = Set<Int32>()
+        for name in names {
+            let key = Self.key(name)
+            guard !key.isEmpty else { continue }
+            if let concept = concepts[key] {
+                result.insert(concept)
+            } else {
+                let concept = newConcept()
+                concepts[key] = concept
+                result.insert(concept)
+            }
+        }
+        return result.sorted()
+    }
+
+    private mutating func newConcept() -> Int32 {
+        conceptCount += 1
+        return Int32(conceptCount - 1)
+    }
+
+    /// Names compare without case and surrounding space; "Heart disease" is "heart disease".
+    static func key(_ name: String) -> String {
+        name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+}
