@@ -17,7 +17,8 @@ public struct PlantedCommunity: Sendable {
 
     public static let roles = ["startup", "researcher", "student", "mentor", "specialist"]
 
-    public init(pitches: Int, solvers: Int, topics: Int, seed: UInt64) {
+    /// - Parameter danishProfiles: the share of profiles written in Danish; the rest are in English.
+    public init(pitches: Int, solvers: Int, topics: Int, seed: UInt64, danishProfiles: Double = 0.4) {
         var random = SeededRandom(seed: seed)
         let vocabulary = (0..<topics).map { Topic(index: $0, random: &random) }
         tags = vocabulary.flatMap(\.tags)
@@ -36,13 +37,13 @@ public struct PlantedCommunity: Sendable {
                 tags: vocabulary[topic].someTags(3, random: &random, danish: danish),
                 text: vocabulary[topic].text(danish: danish, topicWords: 12, common: danish ? commonDanish : commonEnglish, random: &random),
                 textLanguage: danish ? .danish : .english,
-                languages: danish ? ["da"] : ["da", "en"],
+                languages: ["da", "en"],
                 roles: [wanted[0]: 1, wanted[1]: 1],
                 minGroupSize: 2, maxGroupSize: 4, effortHours: Double(Int.random(in: 2...10, using: &random)))
         }
         self.solvers = (0..<solvers).map { index in
             let topic = Int.random(in: 0..<topics, using: &random)
-            let danish = Int.random(in: 0..<5, using: &random) < 2
+            let danish = Double.random(in: 0..<1, using: &random) < danishProfiles
             let id = "s\(index)"
             solverTopic[id] = topic
             var tags = vocabulary[topic].someTags(Int.random(in: 2...4, using: &random), random: &random, danish: false)

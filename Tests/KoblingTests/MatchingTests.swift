@@ -1,4 +1,4 @@
-import Matching
+@testable import Matching
 import Testing
 
 /// The assignment is exact: on small random instances it equals the best of every possible choice.
@@ -49,6 +49,9 @@ import Testing
             let problem = Self.randomProblem(seed: seed)
             let assignment = AssignmentSolver.solve(problem)
             let best = Self.bruteForce(problem)
+            for updates in [CostScaling.PriceUpdates.always, .never] {
+                #expect(AssignmentSolver.solve(problem, priceUpdates: updates).objective == best, "seed \(seed), \(updates)")
+            }
             #expect(problem.objective(of: assignment.chosen) == assignment.objective, "seed \(seed): infeasible or misreported")
             #expect(assignment.objective == best, "seed \(seed): \(assignment.objective) instead of \(best)")
             if best > 0 { nonTrivial += 1 }
@@ -74,5 +77,29 @@ import Testing
             candidates: [.init(pitch: 0, solver: 0, weight: 10), .init(pitch: 1, solver: 0, weight: 9), .init(pitch: 1, solver: 1, weight: 1)],
             roleBonus: 0)
         #expect(AssignmentSolver.solve(problem) == Assignment(chosen: [0, 2], objective: 11))
+    }
+
+    @Test func priceUpdatesKeepTheOptimumOnLargerInstances() {
+        // Too large for brute force; with and without price updates the optimum must agree.
+        for seed in 1...20 as ClosedRange<UInt64> {
+            var random = SeededGenerator(state: seed)
+            let pitches = (0..<40).map { _ in
+                AssignmentProblem.Pitch(groupSize: Int.random(in: 1...4, using: &random), minPerRole: [0: 1, 1: Int.random(in: 0...2, using: &random)])
+            }
+            let solvers = (0..<300).map { _ in
+                AssignmentProblem.Solver(role: Int.random(in: 0...2, using: &random), capacity: Int.random(in: 0...2, using: &random))
+            }
+            let candidates = (0..<2000).map { _ in
+                AssignmentProblem.Candidate(
+                    pitch: Int.random(in: 0..<40, using: &random), solver: Int.random(in: 0..<300, using: &random),
+                    weight: Int.random(in: 0...1000, using: &random) * 100_003 + Int.random(in: 0...3, using: &random))
+            }
+            let problem = AssignmentProblem(pitches: pitches, solvers: solvers, candidates: candidates, roleBonus: 300 * 100_003)
+            let with = AssignmentSolver.solve(problem, priceUpdates: .always)
+            let without = AssignmentSolver.solve(problem, priceUpdates: .never)
+            #expect(with.objective == without.objective, "seed \(seed)")
+            #expect(problem.objective(of: with.chosen) == with.objective)
+            #expect(with.objective > 0)
+        }
     }
 }

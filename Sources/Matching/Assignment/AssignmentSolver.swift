@@ -8,9 +8,13 @@
 /// circulation sends flow exactly where it raises the objective and nowhere else.
 public enum AssignmentSolver {
     public static func solve(_ problem: AssignmentProblem) -> Assignment {
+        solve(problem, priceUpdates: .automatic)
+    }
+
+    static func solve(_ problem: AssignmentProblem, priceUpdates: CostScaling.PriceUpdates) -> Assignment {
         let layout = Layout(problem)
         var network = FlowNetwork(layout.builder)
-        CostScaling.minimumCostCirculation(&network)
+        CostScaling.minimumCostCirculation(&network, priceUpdates: priceUpdates)
         let chosen = layout.candidateArcs.indices.filter { index in
             layout.candidateArcs[index].map { network.flow(onAdded: $0, capacity: 1) > 0 } ?? false
         }

@@ -110,19 +110,21 @@ struct GroupFormation {
     private func optimal(
         active: [Bool], seats: [Int], capacity: [Int], bonusSlots: [[Int: Int]], pairPitch: [Int], lockedSet: Set<Int>
     ) -> [Int] {
-        var candidates: [AssignmentProblem.Candidate] = []
         var pairOf: [Int] = []
-        candidates.reserveCapacity(pairs.count)
         pairOf.reserveCapacity(pairs.count)
-        for index in 0..<pairs.count where active[pairPitch[index]] && !lockedSet.contains(index) {
-            candidates.append(.init(pitch: pairPitch[index], solver: Int(pairs.solver[index]), weight: Int(pairs.points[index])))
-            pairOf.append(index)
-        }
+        for index in 0..<pairs.count where active[pairPitch[index]] && !lockedSet.contains(index) { pairOf.append(index) }
+        let tieBreak = TieBreak(pairs: pairs, chosenFrom: pairOf, pairPitch: pairPitch,
+                                seats: community.pitches.indices.reduce(0) { $0 + (active[$1] ? max(seats[$1], 0) : 0) },
+                                largestWeight: Int(pairs.points.max() ?? 0) + settings.roleBonus)
         let problem = AssignmentProblem(
             pitches: community.pitches.indices.map { AssignmentProblem.Pitch(groupSize: active[$0] ? max(seats[$0], 0) : 0, minPerRole: bonusSlots[$0]) },
             solvers: community.solvers.indices.map { AssignmentProblem.Solver(role: community.solverRole[$0], capacity: max(capacity[$0], 0)) },
-            candidates: candidates,
-            roleBonus: settings.roleBonus)
+            candidates: pairOf.indices.map { position in
+                let index = pairOf[position]
+                return .init(pitch: pairPitch[index], solver: Int(pairs.solver[index]),
+                             weight: Int(pairs.points[index]) * tieBreak.multiplier + tieBreak.bonus[position])
+            },
+            roleBonus: settings.roleBonus * tieBreak.multiplier)
         return AssignmentSolver.solve(problem).chosen.map { pairOf[$0] }
     }
 
@@ -157,6 +159,45 @@ struct GroupFormation {
             if rankA != rankB { return rankA < rankB }
             if pairs.points[a] != pairs.points[b] { return pairs.points[a] > pairs.points[b] }
             return id(a) < id(b)
+        }
+    }
+}
+
+/// Breaks ties between equally good results by id, without changing which results are best.
+///
+/// Within each pitch, candidates with the same points get a small bonus that is larger for the
+/// lower solver id (0 for the highest id of the tie). Every pair's points are multiplied by one
+/// more than the largest total bonus any assignment can collect, so that the bonus only decides
+/// between assignments whose points are equal. When ties are rare the multiplier stays small, and
+/// it is left at 1 (no tie-breaking, still deterministic) if it would make weights too large.
+struct TieBreak {
+    var multiplier = 1
+    /// The bonus of each candidate, by position in `chosenFrom`.
+    var bonus: [Int]
+
+    init(pairs: ScoredPairs, chosenFrom indices: [Int], pairPitch: [Int], seats: Int, largestWeight: Int) {
+        bonus = [Int](repeating: 0, count: indices.count)
+        var largestBonus = 0
+        var start = 0
+        while start < indices.count {
+            // One pitch's candidates: consecutive, solvers ascending.
+            var end = start
+            while end < indices.count && pairPitch[indices[end]] == pairPitch[indices[start]] { end += 1 }
+            var remaining: [Int32: Int] = [:]
+            for position in start..<end { remaining[pairs.points[indices[position]], default: 0] += 1 }
+            for position in start..<end {
+                let points = pairs.points[indices[position]]
+                remaining[points]! -= 1
+                bonus[position] = remaining[points]!
+                largestBonus = max(largestBonus, bonus[position])
+            }
+            start = end
+        }
+        let multiplier = seats * largestBonus + 1
+        if largestBonus == 0 || multiplier > (1 << 24) || largestWeight * multiplier > (1 << 40) {
+            bonus = [Int](repeating: 0, count: indices.count)
+        } else {
+            self.multiplier = multiplier
         }
     }
 }

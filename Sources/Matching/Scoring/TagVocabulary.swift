@@ -21,7 +21,9 @@ struct TagVocabulary {
     private(set) var conceptCount = 0
 
     init(_ tags: [MatchTag]) {
-        for tag in tags {
+        // In id order, so that concept numbers, and with them every sum over concepts, do not
+        // depend on the order the tags came in.
+        for tag in tags.sorted(by: { $0.id < $1.id }) {
             let concept = concepts[Self.key(tag.id)] ?? newConcept()
             for name in [tag.id] + tag.labels + tag.synonyms where concepts[Self.key(name)] == nil {
                 concepts[Self.key(name)] = concept

@@ -1,0 +1,69 @@
+@testable import Matching
+import Testing
+
+/// Words, stop words and stems in Danish and English.
+@Suite struct MatchingTextTests {
+    @Test func englishStemsFollowPorter() {
+        let expected = [
+            "caresses": "caress", "ponies": "poni", "cats": "cat", "feed": "feed", "agreed": "agre",
+            "plastered": "plaster", "motoring": "motor", "sing": "sing", "conflated": "conflat",
+            "troubled": "troubl", "sized": "size", "hopping": "hop", "falling": "fall", "hissing": "hiss",
+            "filing": "file", "happy": "happi", "relational": "relat", "conditional": "condit",
+            "rational": "ration", "digitizer": "digit", "generalization": "gener", "electrical": "electr",
+            "adjustment": "adjust", "predictions": "predict", "predicting": "predict", "hopeful": "hope",
+        ]
+        for (word, stem) in expected {
+            #expect(EnglishStemmer.stem(word) == stem, "\(word)")
+        }
+    }
+
+    @Test func danishInflectionsShareAStem() {
+        let families = [
+            ["patienter", "patienten", "patienterne", "patients"],
+            ["undersøgelse", "undersøgelser", "undersøgelsen", "undersøgelserne"],
+            ["hospitalet", "hospitaler", "hospitalerne"],
+            ["behandling", "behandlingen", "behandlinger"],
+        ]
+        for family in families {
+            let stems = Set(family.map(DanishStemmer.stem))
+            #expect(stems.count == 1, "\(family) → \(stems)")
+        }
+        #expect(DanishStemmer.stem("undersøgelserne").contains("ø"))
+        #expect(DanishStemmer.stem("øjne") == "øjn")
+        #expect(DanishStemmer.stem("diabetespatienterne") == "diabetespatient")
+    }
+
+    @Test func wordsKeepDanishLettersAndFoldCase() {
+        #expect(Analyzer.words("KRÆFT-behandling på Rigshospitalet, 2026: Øjne & ÅNDEDRÆT!")
+            == ["kræft", "behandling", "på", "rigshospitalet", "2026", "øjne", "åndedræt"])
+    }
+
+    @Test func theLanguageIsToldByItsStopWords() {
+        #expect(TextLanguage.guess(Analyzer.words("Vi vil gerne forudsige hvem der bliver indlagt igen"), hint: .english) == .danish)
+        #expect(TextLanguage.guess(Analyzer.words("We want to predict who will be readmitted"), hint: .danish) == .english)
+        #expect(TextLanguage.guess(["ekg", "ecg"], hint: .danish) == .danish)
+    }
+
+    @Test func stopWordsGoAndStemsMeet() {
+        var analyzer = Analyzer()
+        let danish = analyzer.analyze("Patienterne og deres undersøgelser", hint: .danish)
+        let again = analyzer.analyze("En patient får en undersøgelse", hint: .danish)
+        #expect(danish.count == 2)
+        #expect(Set(danish) == Set(again))
+        let english = analyzer.analyze("The predictions of the models", hint: .english)
+        #expect(english.map { analyzer.terms[Int($0)] } == ["predict", "model"])
+    }
+
+    @Test func cosineIsOneForTheSameTextAndZeroForNothingShared() {
+        var analyzer = Analyzer()
+        let documents = [
+            analyzer.analyze("sepsis prediction in intensive care", hint: .english),
+            analyzer.analyze("predicting sepsis in the intensive care unit", hint: .english),
+            analyzer.analyze("dermatology images of skin lesions", hint: .english),
+        ]
+        let vectors = TermVector.corpus(documents, termCount: analyzer.terms.count)
+        #expect(abs(vectors[0].cosine(vectors[0]) - 1) < 1e-5)
+        #expect(vectors[0].cosine(vectors[1]) > 0.6)
+        #expect(vectors[0].cosine(vectors[2]) == 0)
+    }
+}
