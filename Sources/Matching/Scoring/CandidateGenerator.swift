@@ -33,7 +33,7 @@ struct CandidateGenerator {
         let termPostings = postings(community.solverVectors.map { ($0.terms, $0.weights) }, count: termCount)
         let commonLimit = Self.commonTermLimit(solvers: solverCount)
 
-        let perPitchPairs = parallelMap(community.pitches.count) { p, scratch in
+        let perPitchPairs = parallelMap(community.pitches.count, state: Scratch.init) { p, scratch in
             scratch.prepare(solverCount)
             for concept in community.pitchConcepts[p] {
                 let weight = community.conceptWeight[Int(concept)]
@@ -213,20 +213,22 @@ struct Scratch {
     }
 }
 
-/// `body` for 0..<count on all cores, each worker with its own scratch, results in order.
-func parallelMap<T>(_ count: Int, _ body: (Int, inout Scratch) -> T) -> [T] {
+/// `body` for 0..<count on all cores, each worker with its own state, results in order.
+func parallelMap<State, T>(_ count: Int, state makeState: () -> State, _ body: (Int, inout State) -> T) -> [T] {
     let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
     var results = [T?](repeating: nil, count: count)
     results.withUnsafeMutableBufferPointer { buffer in
         let output = UnsafeSendable(buffer)
-        withoutActuallyEscaping(body) { body in
-            let shared = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var scratch = Scratch()
-                var index = worker
-                while index < count {
-                    output.value[index] = shared.value(index, &scratch)
-                    index += workers
+        withoutActuallyEscaping(makeState) { makeState in
+            withoutActuallyEscaping(body) { body in
+                let shared = UnsafeSendable((makeState, body))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var state = shared.value.0()
+                    var index = worker
+                    while index < count {
+                        output.value[index] = shared.value.1(index, &state)
+                        index += workers
+                    }
                 }
             }
         }

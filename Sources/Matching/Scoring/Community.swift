@@ -76,12 +76,9 @@ struct Community: Sendable {
         self.conceptWeight = conceptWeight
         pitchConceptTotal = pitchConcepts.map { $0.reduce(0) { $0 + conceptWeight[Int($1)] } }
 
-        var analyzer = Analyzer()
-        var documents: [[Int32]] = []
-        documents.reserveCapacity(pitches.count + solvers.count)
-        for pitch in pitches { documents.append(analyzer.analyze(pitch.text, hint: pitch.textLanguage)) }
-        for solver in solvers { documents.append(analyzer.analyze(solver.text, hint: solver.textLanguage)) }
-        let vectors = TermVector.corpus(documents, termCount: analyzer.terms.count)
+        let analysed = Analyzer.analyzeAll(
+            pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) })
+        let vectors = TermVector.corpus(analysed.documents, termCount: analysed.terms.count)
         pitchVectors = Array(vectors[..<pitches.count])
         solverVectors = Array(vectors[pitches.count...])
 
@@ -97,8 +94,15 @@ struct Community: Sendable {
             }
             return result
         }
-        pitchLanguages = try pitches.map { try bits($0.languages) }
-        solverLanguages = try solvers.map { try bits($0.languages) }
+        var languageSets: [[String]: UInt64] = [:]
+        func cachedBits(_ languages: [String]) throws -> UInt64 {
+            if let known = languageSets[languages] { return known }
+            let result = try bits(languages)
+            languageSets[languages] = result
+            return result
+        }
+        pitchLanguages = try pitches.map { try cachedBits($0.languages) }
+        solverLanguages = try solvers.map { try cachedBits($0.languages) }
         pitchRequiresLanguage = pitches.map(\.requiresSharedLanguage)
         var organisationNumbers: [String: Int32] = [:]
         func number(_ organisation: String?) -> Int32 {

@@ -18,6 +18,8 @@ public struct MatchTag: Sendable, Equatable {
 /// own, so that free-form tags still match themselves.
 struct TagVocabulary {
     private var concepts: [String: Int32] = [:]
+    /// Names exactly as written to their concept: the same tag is written the same way many times.
+    private var written: [String: Int32] = [:]
     private(set) var conceptCount = 0
 
     init(_ tags: [MatchTag]) {
@@ -33,19 +35,27 @@ struct TagVocabulary {
 
     /// The concepts of a list of tag names, ascending and without repeats.
     mutating func concepts(of names: [String]) -> [Int32] {
-        var result = Set<Int32>()
+        var result: [Int32] = []
+        result.reserveCapacity(names.count)
         for name in names {
-            let key = Self.key(name)
-            guard !key.isEmpty else { continue }
-            if let concept = concepts[key] {
-                result.insert(concept)
-            } else {
-                let concept = newConcept()
-                concepts[key] = concept
-                result.insert(concept)
+            if let concept = written[name] {
+                if concept >= 0 { result.append(concept) }
+                continue
             }
+            let key = Self.key(name)
+            var concept: Int32 = -1
+            if !key.isEmpty {
+                concept = concepts[key] ?? newConcept()
+                concepts[key] = concept
+                result.append(concept)
+            }
+            written[name] = concept
         }
-        return result.sorted()
+        result.sort()
+        var unique: [Int32] = []
+        unique.reserveCapacity(result.count)
+        for concept in result where unique.last != concept { unique.append(concept) }
+        return unique
     }
 
     private mutating func newConcept() -> Int32 {

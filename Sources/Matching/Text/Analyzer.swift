@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns text into term ids: words in lower case (æ, ø and å are letters of their own), stop words
 /// of the text's language dropped, the rest stemmed with that language's stemmer.
 ///
@@ -20,13 +22,6 @@ struct Analyzer {
             if id >= 0 { result.append(id) }
         }
         return result
-    }
-
-    /// The term id a word has in `language`, or nil for a stop word or a word never seen.
-    func termID(of word: String, language: TextLanguage) -> Int32? {
-        let lowered = word.lowercased()
-        guard !language.stopWords.contains(lowered) else { return nil }
-        return termIDs[language.stem(lowered)]
     }
 
     private mutating func remember(_ word: String, language: TextLanguage) -> Int32 {
@@ -79,5 +74,29 @@ struct Analyzer {
         }
         flush()
         return words
+    }
+
+    /// Analyses many texts on all cores: each worker analyses a share with its own analyzer, and
+    /// the terms are then numbered in alphabetical order, so that the numbers (and every sum taken
+    /// in their order) are the same whatever the number of cores.
+    static func analyzeAll(_ texts: [(text: String, hint: TextLanguage)]) -> (documents: [[Int32]], terms: [String]) {
+        // One share a core: each share stems the words it meets once.
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, texts.count))
+        let chunkSize = (texts.count + chunks - 1) / max(chunks, 1)
+        let parts = parallelMap(chunks, state: { () }) { chunk, _ in
+            var analyzer = Analyzer()
+            let range = (chunk * chunkSize)..<min(texts.count, (chunk + 1) * chunkSize)
+            let documents = range.map { analyzer.analyze(texts[$0].text, hint: texts[$0].hint) }
+            return (documents, analyzer.terms)
+        }
+        let terms = Set(parts.flatMap(\.1)).sorted()
+        let number = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, Int32($0)) })
+        var documents: [[Int32]] = []
+        documents.reserveCapacity(texts.count)
+        for (local, localTerms) in parts {
+            let global = localTerms.map { number[$0]! }
+            for document in local { documents.append(document.map { global[Int($0)] }) }
+        }
+        return (documents, terms)
     }
 }
