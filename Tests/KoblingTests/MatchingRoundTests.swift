@@ -104,6 +104,14 @@ import Testing
         ]
         let result = try Self.run([pitch], solvers, blocked: [PairID(pitch: "p", solver: "blocked")])
         #expect(result.candidates(of: "p").map(\.solver) == ["ok"])
+        #expect(result.exclusion(pitch: "p", solver: "colleague") == .sameOrganisation)
+        #expect(result.exclusion(pitch: "p", solver: "conflicted") == .declaredConflict)
+        #expect(result.exclusion(pitch: "p", solver: "conflictedPitch") == .declaredConflict)
+        #expect(result.exclusion(pitch: "p", solver: "solverSaidNo") == .solverDeclined)
+        #expect(result.exclusion(pitch: "p", solver: "clinicianSaidNo") == .pitchDeclined)
+        #expect(result.exclusion(pitch: "p", solver: "blocked") == .blocked)
+        #expect(result.exclusion(pitch: "p", solver: "englishOnly") == .noSharedLanguage)
+        #expect(result.exclusion(pitch: "p", solver: "ok") == nil)
         #expect(result.groups.map { $0.members.map(\.solver) } == [["ok"]])
         let reasons = Dictionary(uniqueKeysWithValues: result.unmatchedSolvers.map { ($0.solver, $0.reason) })
         #expect(reasons["noConsent"] == .noConsent)
@@ -206,11 +214,37 @@ import Testing
         #expect(first.groups.count == 30)
     }
 
-    @Test func lockedPairsAreAlwaysInAndCountTowardsTheRoleMix() throws {
+    @Test func tiesGoToTheLowerIdWhateverTheOrder() throws {
+        let pitches = [MatchPitch(id: "p", tags: ["nlp"], maxGroupSize: 2), MatchPitch(id: "q", tags: ["radiology"], maxGroupSize: 1)]
+        let twins = ["s4", "s2", "s9", "s3"].map { MatchSolver(id: $0, role: "student", tags: ["nlp"]) }
+        let others = ["r2", "r1"].map { MatchSolver(id: $0, role: "researcher", tags: ["radiology"]) }
+        for order in [twins + others, (others + twins).reversed()] {
+            let result = try Self.run(pitches, Array(order))
+            #expect(result.groups.map { $0.members.map(\.solver) } == [["s2", "s3"], ["r1"]])
+        }
+        // One seat, three equal candidates.
+        for ids in [["a", "b", "c"], ["c", "b", "a"], ["b", "c", "a"]] {
+            let result = try Self.run([MatchPitch(id: "p", tags: ["nlp"], maxGroupSize: 1)],
+                                      ids.map { MatchSolver(id: $0, role: "student", tags: ["nlp"]) })
+            #expect(result.groups.first?.members.map(\.solver) == ["a"])
+        }
+        // One free seat next to a locked pair, two equal candidates: left to itself, the solver
+        // takes the later one here.
         let pitch = MatchPitch(id: "p", tags: ["oncology"], roles: ["researcher": 1], maxGroupSize: 2)
         let solvers = [
-            MatchSolver(id: "best", role: "researcher", tags: ["oncology"], text: "x", hoursPerMonth: 10),
+            MatchSolver(id: "best", role: "researcher", tags: ["oncology"]),
             MatchSolver(id: "second", role: "researcher", tags: ["oncology"]),
+            MatchSolver(id: "weak", role: "researcher", tags: ["nlp"], interested: ["p"]),
+        ]
+        let locked = try Self.run([pitch], solvers, locked: [PairID(pitch: "p", solver: "weak")])
+        #expect(locked.groups[0].members.map(\.solver) == ["best", "weak"])
+    }
+
+    @Test func lockedPairsAreAlwaysInAndCountTowardsTheRoleMix() throws {
+        let pitch = MatchPitch(id: "p", tags: ["oncology"], roles: ["researcher": 1], maxGroupSize: 2, effortHours: 10)
+        let solvers = [
+            MatchSolver(id: "best", role: "researcher", tags: ["oncology"], hoursPerMonth: 10),
+            MatchSolver(id: "second", role: "researcher", tags: ["oncology"], hoursPerMonth: 8),
             MatchSolver(id: "weak", role: "researcher", tags: ["nlp"], interested: ["p"]),
         ]
         let free = try Self.run([pitch], solvers)

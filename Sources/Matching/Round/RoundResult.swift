@@ -88,6 +88,12 @@ public struct RoundResult: Sendable {
         return Explanation(values: pairs.values[index], weights: settings.weights, scale: settings.scale)
     }
 
+    /// Why a pair may never be matched (a conflict, no consent, a "no thanks", a block), or nil.
+    public func exclusion(pitch: String, solver: String) -> Exclusion? {
+        guard let p = community.pitchIndex[pitch], let s = community.solverIndex[solver] else { return nil }
+        return community.exclusion(p, s)
+    }
+
     /// A pitch's candidates with their explanations, best first, ties by solver id.
     public func candidates(of pitch: String) -> [(solver: String, explanation: Explanation)] {
         guard let p = community.pitchIndex[pitch] else { return [] }
