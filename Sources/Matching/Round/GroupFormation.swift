@@ -145,7 +145,7 @@ struct GroupFormation {
         return StableMatching.match(
             seats: community.pitches.indices.map { active[$0] ? max(seats[$0], 0) : 0 },
             capacity: capacity.map { max($0, 0) },
-            pitchPreferences: pitchOrder, solverPreferences: solverOrder,
+            pitchPreferences: pitchOrder, solverPreferences: solverOrder, pairCount: pairs.count,
             pitchOf: { pairPitch[$0] }, solverOf: { Int(pairs.solver[$0]) })
     }
 

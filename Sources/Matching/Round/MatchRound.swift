@@ -26,7 +26,9 @@ public enum MatchRound {
             throw RoundError.lockedPairsExceed(id: community.solvers[s].id, reason: "\(count) locked pairs, but their capacity is \(community.solvers[s].capacity).")
         }
 
-        let forced = Set(lockedKeys).union(community.wantedPairs.map { Community.key($0.pitch, $0.solver) })
+        var forced: [Int: Set<Int>] = [:]
+        for key in lockedKeys { forced[Int(key >> 32), default: []].insert(Int(key & 0xFFFF_FFFF)) }
+        for pair in community.wantedPairs { forced[pair.pitch, default: []].insert(pair.solver) }
         let generator = CandidateGenerator(
             community: community, weights: .init(input.settings.weights), scale: input.settings.scale,
             perPitch: input.settings.candidatesPerPitch)

@@ -14,11 +14,13 @@ enum StableMatching {
     /// - Parameters:
     ///   - pitchPreferences: each pitch's pairs, best first.
     ///   - solverPreferences: each solver's pairs, best first.
+    ///   - pairCount: pair indices are below it.
     static func match(
-        seats: [Int], capacity: [Int], pitchPreferences: [[Int]], solverPreferences: [[Int]],
+        seats: [Int], capacity: [Int], pitchPreferences: [[Int]], solverPreferences: [[Int]], pairCount: Int,
         pitchOf: (Int) -> Int, solverOf: (Int) -> Int
     ) -> [Int] {
-        var rank: [Int: Int] = [:]
+        // Each pair's place in its pitch's preferences; a pair the pitch does not rank is not acceptable.
+        var rank = [Int](repeating: -1, count: pairCount)
         for preferences in pitchPreferences {
             for (position, pair) in preferences.enumerated() { rank[pair] = position }
         }
@@ -31,14 +33,15 @@ enum StableMatching {
                 let pair = solverPreferences[s][next[s]]
                 next[s] += 1
                 let p = pitchOf(pair)
-                guard seats[p] > 0, let pairRank = rank[pair] else { continue }
+                let pairRank = rank[pair]
+                guard seats[p] > 0, pairRank >= 0 else { continue }
                 if held[p].count < seats[p] {
                     held[p].append(pair)
                     load[s] += 1
                     continue
                 }
-                let worst = held[p].indices.max { rank[held[p][$0]]! < rank[held[p][$1]]! }!
-                guard pairRank < rank[held[p][worst]]! else { continue }
+                let worst = held[p].indices.max { rank[held[p][$0]] < rank[held[p][$1]] }!
+                guard pairRank < rank[held[p][worst]] else { continue }
                 let bumped = solverOf(held[p][worst])
                 held[p][worst] = pair
                 load[s] += 1

@@ -26,11 +26,11 @@ struct CandidateGenerator {
         var scored: Int
     }
 
-    func generate(forced: Set<UInt64>) -> Output {
+    /// - Parameter forced: for each pitch, the solvers it keeps whatever their score.
+    func generate(forced: [Int: Set<Int>]) -> Output {
         let solverCount = community.solvers.count
-        let conceptPostings = postings(community.solverConcepts.map { ($0, nil) }, count: community.conceptWeight.count)
-        let termCount = (community.pitchVectors + community.solverVectors).reduce(0) { max($0, Int($1.terms.last ?? -1) + 1) }
-        let termPostings = postings(community.solverVectors.map { ($0.terms, $0.weights) }, count: termCount)
+        let conceptPostings = Postings(community.solverConcepts.map { ($0, nil) }, keyCount: community.conceptWeight.count)
+        let termPostings = Postings(community.solverVectors.map { ($0.terms, $0.weights) }, keyCount: community.termCount)
         let commonLimit = Self.commonTermLimit(solvers: solverCount)
 
         let perPitchPairs = parallelMap(community.pitches.count, state: Scratch.init) { p, scratch in
@@ -52,7 +52,7 @@ struct CandidateGenerator {
                     scratch.text[Int(s)] += pitchWeight * solverWeight
                 }
             }
-            return select(pitch: p, scratch: &scratch, forced: forced)
+            return select(pitch: p, scratch: &scratch, forced: forced[p] ?? [])
         }
         var output = Output(pairs: ScoredPairs(), estimated: 0, scored: 0)
         for selection in perPitchPairs {
@@ -69,7 +69,7 @@ struct CandidateGenerator {
         var scored: Int
     }
 
-    private func select(pitch p: Int, scratch: inout Scratch, forced: Set<UInt64>) -> Selection {
+    private func select(pitch p: Int, scratch: inout Scratch, forced: Set<Int>) -> Selection {
         let total = community.pitchConceptTotal[p]
         var estimates: [(points: Int, solver: Int)] = []
         estimates.reserveCapacity(scratch.touched.count)
@@ -96,11 +96,9 @@ struct CandidateGenerator {
         return Selection(pairs: result + asked, estimated: estimates.count, scored: exact.count + asked.count)
     }
 
-    private func forcedPairs(pitch p: Int, forced: Set<UInt64>, kept: Set<Int>) -> [(solver: Int32, points: Int32, values: FactorValues)] {
-        guard !forced.isEmpty else { return [] }
+    private func forcedPairs(pitch p: Int, forced: Set<Int>, kept: Set<Int>) -> [(solver: Int32, points: Int32, values: FactorValues)] {
         var result: [(solver: Int32, points: Int32, values: FactorValues)] = []
-        for key in forced where Int(key >> 32) == p {
-            let s = Int(key & 0xFFFF_FFFF)
+        for s in forced.sorted() {
             guard !kept.contains(s), community.exclusion(p, s) == nil else { continue }
             let values = community.values(p, s)
             result.append((Int32(s), Int32(weights.points(values, scale: scale)), values))
@@ -143,10 +141,6 @@ struct CandidateGenerator {
             }
         }
         return heap.sorted(by: better)
-    }
-
-    private func postings(_ lists: [([Int32], [Float]?)], count: Int) -> Postings {
-        Postings(lists, keyCount: count)
     }
 }
 

@@ -19,6 +19,8 @@ struct Community: Sendable {
     /// Σ conceptWeight over each pitch's concepts.
     let pitchConceptTotal: [Float]
 
+    /// How many distinct terms the texts have.
+    let termCount: Int
     let pitchVectors: [TermVector]
     let solverVectors: [TermVector]
 
@@ -78,7 +80,8 @@ struct Community: Sendable {
 
         let analysed = Analyzer.analyzeAll(
             pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) })
-        let vectors = TermVector.corpus(analysed.documents, termCount: analysed.terms.count)
+        termCount = analysed.terms.count
+        let vectors = TermVector.corpus(analysed.documents, termCount: termCount)
         pitchVectors = Array(vectors[..<pitches.count])
         solverVectors = Array(vectors[pitches.count...])
 
@@ -165,12 +168,6 @@ struct Community: Sendable {
         if !excludedPairs.isEmpty, let reason = excludedPairs[Self.key(p, s)] { return reason }
         if pitchRequiresLanguage[p] && pitchLanguages[p] & solverLanguages[s] == 0 { return .noSharedLanguage }
         return nil
-    }
-
-    /// Whether one side asked for the pair: such pairs are always candidates.
-    func isWanted(_ p: Int, _ s: Int) -> Bool {
-        let key = Self.key(p, s)
-        return interestedPairs.contains(key) || shortlistedPairs.contains(key)
     }
 
     /// Pairs one side asked for, by pitch.
