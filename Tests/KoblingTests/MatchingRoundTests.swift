@@ -310,20 +310,27 @@ import Testing
             let community = PlantedCommunity(pitches: 12, solvers: 60, topics: 3, seed: seed)
             var random = SeededRandom(seed: seed)
             var solverRankings: [String: [String]] = [:]
+            var pitchRankings: [String: [String]] = [:]
             for solver in community.solvers.prefix(20) {
                 solverRankings[solver.id] = community.pitches.shuffled(using: &random).prefix(4).map(\.id)
             }
+            for pitch in community.pitches.prefix(6) {
+                pitchRankings[pitch.id] = community.solvers.shuffled(using: &random).prefix(10).map(\.id)
+            }
             let result = try MatchRound.run(RoundInput(
                 pitches: community.pitches, solvers: community.solvers, tags: community.tags,
-                settings: RoundSettings(candidatesPerPitch: 8, mode: .stable), solverRankings: solverRankings))
-            let stability = try Self.blockingPairs(result, community: community, solverRankings: solverRankings)
+                settings: RoundSettings(candidatesPerPitch: 8, mode: .stable),
+                pitchRankings: pitchRankings, solverRankings: solverRankings))
+            let stability = try Self.blockingPairs(result, community: community, pitchRankings: pitchRankings, solverRankings: solverRankings)
             #expect(stability.isEmpty, "seed \(seed): \(stability)")
             #expect(!result.groups.isEmpty)
         }
     }
 
     /// Candidate pairs outside the result that both sides would rather have.
-    static func blockingPairs(_ result: RoundResult, community: PlantedCommunity, solverRankings: [String: [String]]) throws -> [PairID] {
+    static func blockingPairs(
+        _ result: RoundResult, community: PlantedCommunity, pitchRankings: [String: [String]], solverRankings: [String: [String]]
+    ) throws -> [PairID] {
         var groupOf: [String: [String]] = [:]
         var pitchesOf: [String: [String]] = [:]
         for group in result.groups {
@@ -332,9 +339,13 @@ import Testing
         }
         let dropped = Set(result.unmatchedPitches.map(\.pitch))
         func points(_ p: String, _ s: String) -> Int { result.explanation(pitch: p, solver: s)!.points }
-        // Pitches rank by points, ties to the lower id; solvers by their ranking, then the same.
+        // Each side ranks by its ranking, then by points, ties to the lower id.
         func pitchPrefers(_ p: String, _ a: String, over b: String) -> Bool {
-            points(p, a) != points(p, b) ? points(p, a) > points(p, b) : a < b
+            let ranking = pitchRankings[p] ?? []
+            let ra = ranking.firstIndex(of: a) ?? Int.max
+            let rb = ranking.firstIndex(of: b) ?? Int.max
+            if ra != rb { return ra < rb }
+            return points(p, a) != points(p, b) ? points(p, a) > points(p, b) : a < b
         }
         func solverPrefers(_ s: String, _ a: String, over b: String) -> Bool {
             let ranking = solverRankings[s] ?? []
