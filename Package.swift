@@ -50,6 +50,18 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // libcurl, for its SMTP client; typed shims over its variadic calls.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Sending mail through an SMTP server with libcurl.
+        .target(
+            name: "Mailer",
+            dependencies: ["CCurl", "Mail", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The contract, openapi/openapi.yaml, as a resource of the build.
         .target(
             name: "OpenAPISpec",
@@ -74,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "kobling",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "KoblingCore", "Matching",
+                "KoblingAPI", "Storage", "Mail", "Mailer", "KoblingCore", "Matching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -97,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "KoblingTests",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "KoblingCore", "Matching", "MatchingFixtures",
+                "KoblingAPI", "Storage", "Mail", "Mailer", "KoblingCore", "Matching", "MatchingFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -7,15 +7,16 @@ public enum MessageRenderer {
         var lines: [String] = []
         lines.append("Date: \(rfc5322Date(date))")
         lines.append("Message-ID: <\(messageID)>")
-        lines.append("From: \(mailbox(message.from))")
-        lines.append("To: \(message.to.map(mailbox).joined(separator: ", "))")
-        if let replyTo = message.replyTo { lines.append("Reply-To: \(mailbox(replyTo))") }
-        lines.append("Subject: \(encodedWord(message.subject))")
-        for (name, value) in message.headers { lines.append("\(name): \(value)") }
+        lines.append(folded("From", mailbox(message.from)))
+        lines.append(folded("To", message.to.map(mailbox).joined(separator: ", ")))
+        if let replyTo = message.replyTo { lines.append(folded("Reply-To", mailbox(replyTo))) }
+        lines.append(folded("Subject", encodedWord(message.subject)))
+        for (name, value) in message.headers { lines.append(folded(name, value)) }
         lines.append("MIME-Version: 1.0")
         if let html = message.html {
-            let boundary = "=_kobling_" + messageID.filter { $0.isLetter || $0.isNumber }
-            lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+            // "=_" cannot occur in quoted-printable text, so the boundary never meets a body line.
+            let boundary = "=_kobling_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(32)
+            lines.append(folded("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""))
             lines.append("")
             lines.append("--\(boundary)")
             lines.append(contentsOf: part(message.text, type: "text/plain"))
@@ -28,6 +29,23 @@ public enum MessageRenderer {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// A header line folded at spaces so that each line keeps within 78 characters where it can
+    /// (RFC 5322 2.2.3); a single word longer than that, such as a long URL, stays whole.
+    static func folded(_ name: String, _ value: String) -> String {
+        let words = value.replacingOccurrences(of: "\r\n ", with: " ").split(separator: " ", omittingEmptySubsequences: false)
+        var lines: [String] = []
+        var line = "\(name):"
+        for word in words {
+            if line.count + 1 + word.count > 78 && line != "\(name):" {
+                lines.append(line)
+                line = ""
+            }
+            line += " " + word
+        }
+        lines.append(line)
+        return lines.joined(separator: "\r\n")
+    }
+
     private static func part(_ body: String, type: String) -> [String] {
         ["Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: quoted-printable", "", QuotedPrintable.encode(body)]
     }
@@ -38,14 +56,15 @@ public enum MessageRenderer {
         return isPlain ? "\(name) <\(mailbox.address)>" : "\(encodedWord(name)) <\(mailbox.address)>"
     }
 
-    /// RFC 2047 B-encoding, split so that no encoded word exceeds 75 characters.
+    /// RFC 2047 B-encoding in words of at most 36 bytes of text (60 characters encoded), so that a
+    /// word fits on a line after any usual header name.
     public static func encodedWord(_ text: String) -> String {
         guard text.contains(where: { !$0.isASCII || $0 == "\r" || $0 == "\n" }) else { return text }
         var words: [String] = []
         var chunk: [UInt8] = []
         for character in text {
             let bytes = Array(String(character).utf8)
-            if (chunk.count + bytes.count + 2) / 3 * 4 > 60 {
+            if chunk.count + bytes.count > 36 {
                 words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []
             }

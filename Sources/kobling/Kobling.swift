@@ -4,6 +4,7 @@ import KoblingAPI
 import KoblingCore
 import Logging
 import Mail
+import Mailer
 import Metrics
 import Prometheus
 import Storage
@@ -13,7 +14,7 @@ struct Kobling: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kobling",
         abstract: "Kobling: the matchmaking and community platform of a health-AI innovation hub.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self, Match.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self, Match.self, MailCommand.self])
 }
 
 /// Options every command shares; flags win over `KOBLING_*` environment variables.
@@ -29,6 +30,22 @@ struct CommonOptions: ParsableArguments {
         if let dataDir { configuration.dataDirectory = dataDir }
         if let database { configuration.databasePath = database }
         return configuration
+    }
+
+    /// SMTP through libcurl when KOBLING_SMTP_URL is set, else `.eml` files in the data folder.
+    func mailTransport(_ configuration: AppConfiguration, logger: Logger) throws -> any MailTransport {
+        let domain = configuration.sender.address.split(separator: "@").last.map(String.init) ?? "kobling.local"
+        guard let url = configuration.smtpURL else {
+            logger.info("mail is written to files", metadata: ["folder": "\(configuration.mailDirectory.path)"])
+            return FileMailTransport(directory: configuration.mailDirectory, domain: domain)
+        }
+        do {
+            let smtp = try SMTPConfiguration(url: url, heloName: domain)
+            logger.info("mail goes out by SMTP", metadata: ["server": "\(smtp.redacted)", "tls": "\(smtp.tls.rawValue)"])
+            return SMTPTransport(configuration: smtp, messageIDDomain: domain)
+        } catch let error as SMTPConfiguration.Invalid {
+            throw ValidationError(error.description)
+        }
     }
 
     func openDatabase(_ configuration: AppConfiguration) throws -> AppDatabase {
@@ -58,11 +75,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "kobling")
         let database = try common.openDatabase(configuration)
         logger.info("database ready", metadata: ["path": "\(configuration.resolvedDatabasePath)"])
-        let mail = FileMailTransport(directory: configuration.mailDirectory)
-        if configuration.smtpURL != nil {
-            logger.warning("KOBLING_SMTP_URL is set, but this build has no SMTP transport yet: mail is written to files")
-        }
-        logger.info("mail is written to files", metadata: ["folder": "\(configuration.mailDirectory.path)"])
+        let mail = try common.mailTransport(configuration, logger: logger)
         let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry)
         try await buildApplication(services, logger: logger).runService()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Mail
 import Logging
 
 /// Everything the server is configured with. Each value has a default that runs on a fresh
@@ -28,6 +29,16 @@ public struct AppConfiguration: Sendable {
 
     public var resolvedDatabasePath: String {
         databasePath ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("kobling.sqlite").path
+    }
+
+    /// The sender of every email, from `mailFrom` ("Name <address>" or a bare address).
+    public var sender: Mailbox {
+        let raw = mailFrom
+        if let open = raw.lastIndex(of: "<"), let close = raw.lastIndex(of: ">"), open < close {
+            let name = raw[..<open].trimmingCharacters(in: .whitespaces)
+            return Mailbox(String(raw[raw.index(after: open)..<close]), name: name.isEmpty ? nil : name)
+        }
+        return Mailbox(raw)
     }
 
     public var mailDirectory: URL {

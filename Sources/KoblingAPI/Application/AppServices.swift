@@ -24,13 +24,6 @@ public struct AppServices: Sendable {
         throttle = LoginThrottle(limit: configuration.loginFailureLimit, window: configuration.loginWindow, clock: clock)
     }
 
-    /// The sender of every email, from `mailFrom` ("Name <address>" or a bare address).
-    var sender: Mailbox {
-        let raw = configuration.mailFrom
-        if let open = raw.lastIndex(of: "<"), let close = raw.lastIndex(of: ">"), open < close {
-            let name = raw[..<open].trimmingCharacters(in: .whitespaces)
-            return Mailbox(String(raw[raw.index(after: open)..<close]), name: name.isEmpty ? nil : name)
-        }
-        return Mailbox(raw)
-    }
+    /// The sender of every email.
+    var sender: Mailbox { configuration.sender }
 }

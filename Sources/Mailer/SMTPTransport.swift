@@ -1,0 +1,109 @@
+import Dispatch
+import Foundation
+import Logging
+import Mail
+
+/// Sends mail through an SMTP server with libcurl: STARTTLS or TLS, AUTH, timeouts, and up to
+/// `connections` messages at once, each connection kept open and reused for the next message.
+///
+/// libcurl's calls block, so each connection works on a thread of its own and callers wait
+/// without holding one of Swift's cooperative threads.
+public final class SMTPTransport: MailTransport {
+    public let configuration: SMTPConfiguration
+    private let domain: String
+    private let logger: Logger
+    private let pool: ConnectionPool
+
+    public init(configuration: SMTPConfiguration, messageIDDomain domain: String, logger: Logger = Logger(label: "kobling.smtp")) {
+        self.configuration = configuration
+        self.domain = domain
+        self.logger = logger
+        pool = ConnectionPool(configuration: configuration)
+    }
+
+    /// Renders and sends a message to every address in its To list; answers its Message-ID.
+    public func send(_ message: MailMessage) async throws -> String {
+        let messageID = "\(UUID().uuidString.lowercased())@\(domain)"
+        let text = MessageRenderer.render(message, messageID: messageID, date: Date())
+        let reply = try await deliver(Array(text.utf8), from: message.from.address, to: message.to.map(\.address))
+        logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(reply)"])
+        return messageID
+    }
+
+    /// Sends rendered bytes to the envelope recipients; answers the server's final reply.
+    public func deliver(_ data: [UInt8], from sender: String, to recipients: [String]) async throws -> String {
+        let lease = try await pool.acquire()
+        do {
+            let reply = try await lease.run { try $0.send(from: sender, to: recipients, data: data) }
+            await pool.release(lease)
+            return reply
+        } catch {
+            // After a failure the connection may be in any state: start the next message afresh.
+            await pool.discard(lease)
+            throw error
+        }
+    }
+}
+
+/// A connection and the thread it works on.
+final class Lease: Sendable {
+    let connection: SMTPConnection
+    private let queue: DispatchQueue
+
+    init(_ connection: SMTPConnection, index: Int) {
+        self.connection = connection
+        queue = DispatchQueue(label: "kobling.smtp.\(index)")
+    }
+
+    func run<T: Sendable>(_ work: @escaping @Sendable (SMTPConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [connection] in
+                continuation.resume(with: Result { try work(connection) })
+            }
+        }
+    }
+}
+
+/// At most `connections` leases out at once; callers beyond that wait their turn, in order.
+actor ConnectionPool {
+    private let configuration: SMTPConfiguration
+    private var idle: [Lease] = []
+    private var leased = 0
+    private var created = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(configuration: SMTPConfiguration) {
+        self.configuration = configuration
+    }
+
+    func acquire() async throws -> Lease {
+        while idle.isEmpty && leased >= configuration.connections {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        leased += 1
+        if let lease = idle.popLast() { return lease }
+        do {
+            created += 1
+            return Lease(try SMTPConnection(configuration: configuration), index: created)
+        } catch {
+            leased -= 1
+            wakeOne()
+            throw error
+        }
+    }
+
+    func release(_ lease: Lease) {
+        leased -= 1
+        idle.append(lease)
+        wakeOne()
+    }
+
+    func discard(_ lease: Lease) {
+        leased -= 1
+        wakeOne()
+    }
+
+    private func wakeOne() {
+        if !waiting.isEmpty { waiting.removeFirst().resume() }
+    }
+}

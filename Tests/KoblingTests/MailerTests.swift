@@ -1,0 +1,142 @@
+import Foundation
+import Mail
+@testable import Mailer
+import Testing
+
+/// The SMTP transport against a real SMTP server on loopback.
+@Suite(.serialized) struct MailerTests {
+    static let danish = MailMessage(
+        from: Mailbox("hub@kobling.test", name: "Kobling – Sundhed & AI"),
+        to: [Mailbox("soeren@example.test", name: "Søren Ærø Åberg")],
+        replyTo: Mailbox("svar@kobling.test"),
+        subject: "Nyhedsbrev for august: øjensygdomme, æbler og åndedræt",
+        text: "Kære Søren\n\nVi ses på Rigshospitalet. " + String(repeating: "Lang linje med æøå ", count: 12) + "\n.\nHilsen",
+        html: "<p>Kære Søren</p><p>Vi ses på <b>Rigshospitalet</b>.</p>",
+        headers: [("List-Unsubscribe", "<https://kobling.test/u/abc>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")])
+
+    func transport(_ url: String) throws -> SMTPTransport {
+        SMTPTransport(configuration: try SMTPConfiguration(url: url, heloName: "kobling.test"), messageIDDomain: "kobling.test")
+    }
+
+    @Test func startTLSWithAuthDeliversAndDanishLettersSurvive() async throws {
+        let certificate = try TestCertificate()
+        let server = try SMTPTestServer(certificate: certificate, auth: "kobling:hemmelig kode")
+        let mailer = try transport("smtp://kobling:hemmelig%20kode@127.0.0.1:\(server.port)?tls=required&ca=\(certificate.certificate.path)")
+        let messageID = try await mailer.send(Self.danish)
+
+        let arrivals = try server.arrivals()
+        try #require(arrivals.count == 1)
+        #expect(arrivals[0].envelope.tls)
+        #expect(arrivals[0].envelope.auth)
+        #expect(arrivals[0].envelope.from == "hub@kobling.test")
+        #expect(arrivals[0].envelope.to == ["soeren@example.test"])
+        let mail = try SMTPTestServer.read(arrivals[0].file)
+        #expect(mail.headers["Subject"] == Self.danish.subject)
+        #expect(mail.headers["To"] == "Søren Ærø Åberg <soeren@example.test>")
+        #expect(mail.headers["From"] == "Kobling – Sundhed & AI <hub@kobling.test>")
+        #expect(mail.headers["Reply-To"] == "svar@kobling.test")
+        #expect(mail.headers["Message-ID"] == "<\(messageID)>")
+        #expect(mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click")
+        #expect(mail.headers["Date"] != nil)
+        #expect(mail.headers["Bcc"] == nil)
+        #expect(mail.contentType == "multipart/alternative")
+        #expect(mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == Self.danish.text)
+        #expect(mail.html?.contains("Vi ses på <b>Rigshospitalet</b>") == true)
+        #expect(mail.longestLine <= 78, "\(mail.longestLineText)")
+        #expect(mail.bareLineFeeds == 0)
+    }
+
+    @Test func requiredTLSRefusesAServerWithoutIt() async throws {
+        let server = try SMTPTestServer()
+        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=required")
+        let error = try await #require(throws: MailDeliveryError.self) { try await mailer.send(Self.danish) }
+        #expect(error.kind == .setup)
+        #expect(error.stage == .tls)
+        #expect(try server.arrivals().isEmpty)
+
+        // Opportunistic TLS goes on in plain text with such a server.
+        let relaxed = try transport("smtp://127.0.0.1:\(server.port)?tls=opportunistic")
+        try await relaxed.send(Self.danish)
+        #expect(try server.arrivals().map(\.envelope.tls) == [false])
+    }
+
+    @Test func failuresAreClassified() async throws {
+        let certificate = try TestCertificate()
+        let server = try SMTPTestServer(
+            certificate: certificate, auth: "kobling:rigtig",
+            refuse: ["gone@example.test": 550, "busy@example.test": 451])
+        let base = "127.0.0.1:\(server.port)?tls=required&ca=\(certificate.certificate.path)"
+        let mailer = try transport("smtp://kobling:rigtig@\(base)")
+        func attempt(_ address: String, with transport: SMTPTransport) async -> MailDeliveryError? {
+            var message = Self.danish
+            message.to = [Mailbox(address)]
+            do {
+                try await transport.send(message)
+                return nil
+            } catch {
+                return error as? MailDeliveryError
+            }
+        }
+        let gone = await attempt("gone@example.test", with: mailer)
+        #expect(gone?.kind == .permanent && gone?.stage == .recipient && gone?.code == 550)
+        #expect(gone?.isHardBounce == true)
+        #expect(gone?.detail.contains("Mailbox unavailable") == true, "\(String(describing: gone))")
+        let busy = await attempt("busy@example.test", with: mailer)
+        #expect(busy?.kind == .transient && busy?.stage == .recipient && busy?.code == 451)
+        #expect(busy?.isHardBounce == false)
+        let wrongPassword = await attempt("soeren@example.test", with: try transport("smtp://kobling:forkert@\(base)"))
+        #expect(wrongPassword?.kind == .setup && wrongPassword?.stage == .authentication, "\(String(describing: wrongPassword))")
+        let untrusted = await attempt("soeren@example.test", with: try transport("smtp://kobling:rigtig@127.0.0.1:\(server.port)?tls=required"))
+        #expect(untrusted?.kind == .setup && untrusted?.stage == .tls)
+        // After all that, the first transport still delivers.
+        #expect(await attempt("soeren@example.test", with: mailer) == nil)
+        #expect(try server.arrivals().count == 1)
+
+        let nobody = try SMTPTestServer.freePort()
+        let refused = await attempt("soeren@example.test", with: try transport("smtp://127.0.0.1:\(nobody)?tls=none&timeout=5"))
+        #expect(refused?.kind == .transient && refused?.stage == .connection)
+    }
+
+    @Test func connectionsAreReusedAndCapped() async throws {
+        let server = try SMTPTestServer()
+        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=3")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    var message = Self.danish
+                    message.to = [Mailbox("person\(index)@example.test")]
+                    try await mailer.send(message)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let arrivals = try server.arrivals()
+        #expect(Set(arrivals.flatMap(\.envelope.to)) == Set((0..<30).map { "person\($0)@example.test" }))
+        #expect((1...3).contains(server.greetings()), "\(server.greetings()) connections for 30 messages")
+    }
+
+    @Test func recipientsTravelOnlyInTheEnvelope() async throws {
+        let server = try SMTPTestServer()
+        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none")
+        let text = MessageRenderer.render(Self.danish, messageID: "x@kobling.test", date: Date())
+        _ = try await mailer.deliver(Array(text.utf8), from: "hub@kobling.test", to: ["soeren@example.test", "hidden@example.test"])
+        let arrival = try #require(try server.arrivals().first)
+        #expect(arrival.envelope.to == ["soeren@example.test", "hidden@example.test"])
+        let raw = try String(contentsOf: arrival.file, encoding: .utf8)
+        #expect(!raw.contains("hidden@example.test"))
+    }
+
+    @Test func theURLIsCheckedPlainly() throws {
+        let configuration = try SMTPConfiguration(url: "smtp://user%40hub:p%C3%A6ss@mail.hub.dk?connections=8")
+        #expect(configuration.url == "smtp://mail.hub.dk:587")
+        #expect(configuration.tls == .required)
+        #expect(configuration.username == "user@hub" && configuration.password == "pæss")
+        #expect(configuration.connections == 8 && configuration.timeout == 30)
+        #expect(configuration.redacted == "smtp://user@hub@mail.hub.dk:587")
+        #expect(try SMTPConfiguration(url: "smtps://mail.hub.dk").url == "smtps://mail.hub.dk:465")
+        #expect(try SMTPConfiguration(url: "smtps://mail.hub.dk").tls == .implicit)
+        for bad in ["http://mail.hub.dk", "smtp://", "smtp://h?tls=maybe", "smtp://h?connections=0", "smtp://h?colour=blue", "smtps://h?tls=none"] {
+            #expect(throws: SMTPConfiguration.Invalid.self, "\(bad)") { try SMTPConfiguration(url: bad) }
+        }
+    }
+}

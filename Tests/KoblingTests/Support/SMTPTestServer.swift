@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// A real SMTP server (aiosmtpd, from scripts/setup --test) on a loopback port this test picks,
+/// stopped when the test is done with it.
+final class SMTPTestServer {
+    struct Arrival: Decodable {
+        var from: String
+        var to: [String]
+        var tls: Bool
+        var auth: Bool
+    }
+
+    let port: Int
+    let folder: URL
+    private let process: Process
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let python = root.appendingPathComponent(".build/venv/bin/python")
+    static let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+    init(certificate: TestCertificate? = nil, auth: String? = nil, refuse: [String: Int] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
+            throw TestServerError("no Python with aiosmtpd at \(Self.python.path): run scripts/setup --test")
+        }
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-smtp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let ready = folder.appendingPathComponent("ready")
+        var arguments = [Self.support.appendingPathComponent("smtp_server.py").path, "--port", "\(port)",
+                         "--out", folder.appendingPathComponent("mail").path, "--ready-file", ready.path]
+        if let certificate { arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path] }
+        if let auth { arguments += ["--auth", auth] }
+        for (address, code) in refuse.sorted(by: { $0.key < $1.key }) { arguments += ["--refuse", "\(address)=\(code)"] }
+        process = Process()
+        process.executableURL = Self.python
+        process.arguments = arguments
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: ready.path) {
+            guard process.isRunning, Date() < deadline else {
+                process.terminate()
+                throw TestServerError("the SMTP test server did not start")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    deinit {
+        process.terminate()
+        // A server that does not stop on SIGTERM within 5 s is killed.
+        let pid = process.processIdentifier
+        let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 5, execute: killer)
+        process.waitUntilExit()
+        killer.cancel()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The messages that arrived, oldest first: their envelope and the path of their .eml.
+    func arrivals() throws -> [(envelope: Arrival, file: URL)] {
+        let mail = folder.appendingPathComponent("mail")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []
+        return try names.filter { $0.hasSuffix(".eml") }.sorted().map { name in
+            let file = mail.appendingPathComponent(name)
+            let envelope = try JSONDecoder().decode(
+                Arrival.self, from: Data(contentsOf: file.deletingPathExtension().appendingPathExtension("json")))
+            return (envelope, file)
+        }
+    }
+
+    /// How many plain-text EHLO greetings the server saw: one per connection.
+    func greetings() -> Int {
+        (try? String(contentsOf: folder.appendingPathComponent("mail/greetings"), encoding: .utf8)).flatMap { Int($0) } ?? 0
+    }
+
+    /// What Python's email package makes of a message.
+    static func read(_ file: URL) throws -> ReadMail {
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [support.appendingPathComponent("read_mail.py").path, file.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONDecoder().decode(ReadMail.self, from: data)
+    }
+
+    struct ReadMail: Decodable {
+        var headers: [String: String]
+        var contentType: String
+        var text: String?
+        var html: String?
+        var longestLine: Int
+        var longestLineText: String
+        var bareLineFeeds: Int
+    }
+
+    static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        guard bound == 0 else { throw TestServerError("no free port") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1, made with openssl for one test.
+struct TestCertificate {
+    let certificate: URL
+    let key: URL
+
+    init() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        certificate = folder.appendingPathComponent("cert.pem")
+        key = folder.appendingPathComponent("key.pem")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.path, "-out", certificate.path]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestServerError("openssl could not make a certificate") }
+    }
+}
+
+struct TestServerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
