@@ -47,7 +47,11 @@ let package = Package(
         // The one interface every part sends email through, and its transports.
         .target(
             name: "Mail",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // libcurl, for its SMTP client; typed shims over its variadic calls.

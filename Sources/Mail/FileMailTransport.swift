@@ -7,10 +7,12 @@ public struct FileMailTransport: MailTransport {
     public let directory: URL
     let domain: String
     let logger: Logger
+    let signer: DKIMSigner?
 
-    public init(directory: URL, domain: String = "kobling.local", logger: Logger = Logger(label: "kobling.mail")) {
+    public init(directory: URL, domain: String = "kobling.local", signer: DKIMSigner? = nil, logger: Logger = Logger(label: "kobling.mail")) {
         self.directory = directory
         self.domain = domain
+        self.signer = signer
         self.logger = logger
     }
 
@@ -19,7 +21,8 @@ public struct FileMailTransport: MailTransport {
         let now = Date()
         let unique = UUID().uuidString.lowercased()
         let messageID = "\(unique)@\(domain)"
-        let text = MessageRenderer.render(message, messageID: messageID, date: now)
+        var text = MessageRenderer.render(message, messageID: messageID, date: now)
+        if let signer { text = try signer.sign(text, at: now) }
         let stamp = String(format: "%.6f", now.timeIntervalSince1970)
         let file = directory.appendingPathComponent("\(stamp)-\(unique).eml")
         // Write under a temporary name and rename, so that a reader never sees half a message.

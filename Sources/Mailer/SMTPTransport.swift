@@ -13,21 +13,33 @@ public final class SMTPTransport: MailTransport {
     private let domain: String
     private let logger: Logger
     private let pool: ConnectionPool
+    private let signer: DKIMSigner?
 
-    public init(configuration: SMTPConfiguration, messageIDDomain domain: String, logger: Logger = Logger(label: "kobling.smtp")) {
+    public init(
+        configuration: SMTPConfiguration, messageIDDomain domain: String, signer: DKIMSigner? = nil,
+        logger: Logger = Logger(label: "kobling.smtp")
+    ) {
         self.configuration = configuration
         self.domain = domain
+        self.signer = signer
         self.logger = logger
         pool = ConnectionPool(configuration: configuration)
     }
 
     /// Renders and sends a message to every address in its To list; answers its Message-ID.
     public func send(_ message: MailMessage) async throws -> String {
+        try await sendReportingReply(message).messageID
+    }
+
+    /// Like `send`, and also answers the server's final reply.
+    public func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String) {
         let messageID = "\(UUID().uuidString.lowercased())@\(domain)"
-        let text = MessageRenderer.render(message, messageID: messageID, date: Date())
+        let now = Date()
+        var text = MessageRenderer.render(message, messageID: messageID, date: now)
+        if let signer { text = try signer.sign(text, at: now) }
         let reply = try await deliver(Array(text.utf8), from: message.from.address, to: message.to.map(\.address))
         logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(reply)"])
-        return messageID
+        return (messageID, reply)
     }
 
     /// Sends rendered bytes to the envelope recipients; answers the server's final reply.

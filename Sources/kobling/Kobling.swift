@@ -35,14 +35,26 @@ struct CommonOptions: ParsableArguments {
     /// SMTP through libcurl when KOBLING_SMTP_URL is set, else `.eml` files in the data folder.
     func mailTransport(_ configuration: AppConfiguration, logger: Logger) throws -> any MailTransport {
         let domain = configuration.sender.address.split(separator: "@").last.map(String.init) ?? "kobling.local"
+        var signer: DKIMSigner?
+        if let file = configuration.dkimKeyFile {
+            do {
+                let pem = try String(contentsOfFile: file, encoding: .utf8)
+                signer = try DKIMSigner(domain: configuration.dkimDomain ?? domain, selector: configuration.dkimSelector, privateKeyPEM: pem)
+                logger.info("mail is DKIM-signed", metadata: ["domain": "\(configuration.dkimDomain ?? domain)", "selector": "\(configuration.dkimSelector)"])
+            } catch let error as DKIMSigner.Invalid {
+                throw ValidationError("KOBLING_DKIM_KEY_FILE \(file): \(error.description)")
+            } catch {
+                throw ValidationError("KOBLING_DKIM_KEY_FILE \(file) cannot be read: \(error.localizedDescription)")
+            }
+        }
         guard let url = configuration.smtpURL else {
             logger.info("mail is written to files", metadata: ["folder": "\(configuration.mailDirectory.path)"])
-            return FileMailTransport(directory: configuration.mailDirectory, domain: domain)
+            return FileMailTransport(directory: configuration.mailDirectory, domain: domain, signer: signer)
         }
         do {
             let smtp = try SMTPConfiguration(url: url, heloName: domain)
             logger.info("mail goes out by SMTP", metadata: ["server": "\(smtp.redacted)", "tls": "\(smtp.tls.rawValue)"])
-            return SMTPTransport(configuration: smtp, messageIDDomain: domain)
+            return SMTPTransport(configuration: smtp, messageIDDomain: domain, signer: signer)
         } catch let error as SMTPConfiguration.Invalid {
             throw ValidationError(error.description)
         }

@@ -30,8 +30,7 @@ struct MailCommand: AsyncParsableCommand {
                     + "<p>This message shows that Kobling can send mail. Æ, ø and å should look right.</p>")
             do {
                 if let smtp = transport as? SMTPTransport {
-                    let rendered = MessageRenderer.render(message, messageID: "test-\(UUID().uuidString.lowercased())@kobling.local", date: Date())
-                    let reply = try await smtp.deliver(Array(rendered.utf8), from: configuration.sender.address, to: [address.value])
+                    let (_, reply) = try await smtp.sendReportingReply(message)
                     print("Sent through \(smtp.configuration.redacted) (tls \(smtp.configuration.tls.rawValue)). The server answered: \(reply)")
                 } else {
                     let id = try await transport.send(message)

@@ -139,4 +139,28 @@ import Testing
             #expect(throws: SMTPConfiguration.Invalid.self, "\(bad)") { try SMTPConfiguration(url: bad) }
         }
     }
+
+    @Test func dkimSignaturesVerifyWithAnIndependentVerifier() async throws {
+        let key = try TestCertificate.rsaKey()
+        let signer = try DKIMSigner(domain: "kobling.test", selector: "hub2026", privateKeyPEM: key.pem)
+        let server = try SMTPTestServer()
+        let mailer = SMTPTransport(
+            configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=none"),
+            messageIDDomain: "kobling.test", signer: signer)
+        var message = Self.danish
+        message.text += "\n\n  Trailing  spaces   and tabs\t \n\n\n"
+        try await mailer.send(message)
+        let file = try #require(try server.arrivals().first?.file)
+        let result = try SMTPTestServer.verifyDKIM(file, publicKey: key.publicKeyBase64)
+        #expect(result.verified)
+        #expect(Set(result.signedHeaders).isSuperset(of: ["from", "to", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post"]))
+
+        // The same message changed on the way no longer verifies.
+        let tampered = file.deletingLastPathComponent().appendingPathComponent("tampered.eml")
+        let raw = try String(contentsOf: file, encoding: .utf8)
+        try raw.replacingOccurrences(of: "Rigshospitalet", with: "Riget").write(to: tampered, atomically: true, encoding: .utf8)
+        #expect(try SMTPTestServer.verifyDKIM(tampered, publicKey: key.publicKeyBase64).verified == false)
+
+        #expect(throws: DKIMSigner.Invalid.self) { try DKIMSigner(domain: "kobling.test", selector: "s", privateKeyPEM: "not a key") }
+    }
 }

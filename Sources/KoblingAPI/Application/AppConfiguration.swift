@@ -16,6 +16,12 @@ public struct AppConfiguration: Sendable {
     /// An SMTP server to send through (`smtp://user:pass@host:587`); without it mail is written
     /// as files under the data folder.
     public var smtpURL: String?
+    /// DKIM signing: a PEM file with the RSA private key; without it mail goes out unsigned.
+    public var dkimKeyFile: String?
+    /// The DKIM selector (the DNS name is SELECTOR._domainkey.DOMAIN).
+    public var dkimSelector = "kobling"
+    /// The signing domain; the sender's domain when not set.
+    public var dkimDomain: String?
     public var logLevel: Logger.Level = .info
     /// bcrypt's work factor; lowered only by tests.
     public var bcryptCost: UInt8 = 12
@@ -58,6 +64,9 @@ public struct AppConfiguration: Sendable {
         if let url = environment["KOBLING_PUBLIC_URL"] { configuration.publicBaseURL = url }
         if let from = environment["KOBLING_MAIL_FROM"] { configuration.mailFrom = from }
         if let url = environment["KOBLING_SMTP_URL"], !url.isEmpty { configuration.smtpURL = url }
+        if let file = environment["KOBLING_DKIM_KEY_FILE"], !file.isEmpty { configuration.dkimKeyFile = file }
+        if let selector = environment["KOBLING_DKIM_SELECTOR"], !selector.isEmpty { configuration.dkimSelector = selector }
+        if let domain = environment["KOBLING_DKIM_DOMAIN"], !domain.isEmpty { configuration.dkimDomain = domain }
         if let level = environment["KOBLING_LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level) else { throw ConfigurationError("KOBLING_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical.") }
             configuration.logLevel = value

@@ -88,6 +88,26 @@ final class SMTPTestServer {
         return try JSONDecoder().decode(ReadMail.self, from: data)
     }
 
+    struct DKIMResult: Decodable {
+        var verified: Bool
+        var signedHeaders: [String]
+    }
+
+    /// What dkimpy makes of a message's DKIM signature, with the public key given directly.
+    static func verifyDKIM(_ file: URL, publicKey: String) throws -> DKIMResult {
+        let keyFile = file.deletingLastPathComponent().appendingPathComponent("dkim.pub")
+        try publicKey.write(to: keyFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [support.appendingPathComponent("verify_dkim.py").path, file.path, keyFile.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONDecoder().decode(DKIMResult.self, from: data)
+    }
+
     struct ReadMail: Decodable {
         var headers: [String: String]
         var contentType: String
@@ -119,6 +139,30 @@ final class SMTPTestServer {
 
 /// A self-signed certificate for 127.0.0.1, made with openssl for one test.
 struct TestCertificate {
+    /// A fresh 2048-bit RSA key: its PEM, and its public key as base64 DER (a DKIM DNS record's p=).
+    static func rsaKey() throws -> (pem: String, publicKeyBase64: String) {
+        func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            let output = Pipe()
+            let inputPipe = Pipe()
+            process.standardOutput = output
+            process.standardInput = inputPipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if let input { inputPipe.fileHandleForWriting.write(input) }
+            try inputPipe.fileHandleForWriting.close()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw TestServerError("openssl \(arguments[0]) failed") }
+            return data
+        }
+        let pem = try openssl(["genrsa", "2048"])
+        let der = try openssl(["rsa", "-pubout", "-outform", "DER"], input: pem)
+        return (String(decoding: pem, as: UTF8.self), der.base64EncodedString())
+    }
+
     let certificate: URL
     let key: URL
 
