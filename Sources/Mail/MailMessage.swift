@@ -44,4 +44,44 @@ public protocol MailTransport: Sendable {
     /// Sends the message; answers the Message-ID it went out with.
     @discardableResult
     func send(_ message: MailMessage) async throws -> String
+
+    /// Sends the message; answers its Message-ID and what the server said on taking it.
+    func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String)
+}
+
+extension MailTransport {
+    public func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String) {
+        (try await send(message), "accepted")
+    }
+}
+
+/// As JSON, so that a message can wait in the outbox: headers as a list of [name, value] pairs.
+extension MailMessage: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case from, to, replyTo, subject, text, html, headers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        from = try container.decode(Mailbox.self, forKey: .from)
+        to = try container.decode([Mailbox].self, forKey: .to)
+        replyTo = try container.decodeIfPresent(Mailbox.self, forKey: .replyTo)
+        subject = try container.decode(String.self, forKey: .subject)
+        text = try container.decode(String.self, forKey: .text)
+        html = try container.decodeIfPresent(String.self, forKey: .html)
+        headers = try container.decode([[String]].self, forKey: .headers).compactMap { pair in
+            pair.count == 2 ? (pair[0], pair[1]) : nil
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encodeIfPresent(replyTo, forKey: .replyTo)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(text, forKey: .text)
+        try container.encodeIfPresent(html, forKey: .html)
+        try container.encode(headers.map { [$0.0, $0.1] }, forKey: .headers)
+    }
 }

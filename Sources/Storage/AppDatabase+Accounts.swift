@@ -106,13 +106,15 @@ extension AppDatabase {
 
     // MARK: Password reset
 
-    public func createPasswordReset(accountId: String, tokenHash: String, lifetime: TimeInterval) async throws {
+    /// Records a reset link and queues the email that carries it, in one transaction.
+    public func createPasswordReset(accountId: String, tokenHash: String, lifetime: TimeInterval, mail: OutboxMail) async throws {
         let now = clock.now()
         try await writer.write { db in
             try PasswordResetRecord(
                 tokenHash: tokenHash, accountId: accountId, createdAt: Timestamp.string(now),
                 expiresAt: Timestamp.string(now + lifetime), usedAt: nil
             ).insert(db)
+            try enqueue(mail, db)
         }
     }
 

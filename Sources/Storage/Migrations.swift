@@ -120,6 +120,28 @@ extension AppDatabase {
                 CREATE INDEX idempotencyKey_created ON idempotencyKey(createdAt);
                 """)
         }
+        migrator.registerMigration("v3 outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                  id TEXT PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  dedupeKey TEXT UNIQUE,
+                  recipient TEXT NOT NULL,
+                  message BLOB NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  notBefore TEXT NOT NULL,
+                  lastError TEXT,
+                  messageId TEXT,
+                  reply TEXT,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  sentAt TEXT
+                );
+                CREATE INDEX outbox_due ON outbox(status, notBefore);
+                CREATE INDEX outbox_created ON outbox(createdAt, id);
+                """)
+        }
         return migrator
     }
 }

@@ -88,7 +88,10 @@ struct Serve: AsyncParsableCommand {
         let database = try common.openDatabase(configuration)
         logger.info("database ready", metadata: ["path": "\(configuration.resolvedDatabasePath)"])
         let mail = try common.mailTransport(configuration, logger: logger)
-        let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry)
+        var outbox = OutboxWorker.Settings()
+        outbox.concurrency = (mail as? SMTPTransport)?.configuration.connections ?? 4
+        outbox.rate = configuration.mailRate
+        let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry, outboxSettings: outbox)
         try await buildApplication(services, logger: logger).runService()
     }
 }

@@ -106,11 +106,11 @@ import Testing
             let member = try await client.signup("hanne@example.dk")
             let unknown = try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"nobody@example.dk"}"#)
             #expect(unknown.status == .accepted)
-            #expect(try app.sentMail().isEmpty)
+            #expect(try await app.sentMail().isEmpty)
 
             let asked = try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"HANNE@example.dk"}"#)
             #expect(asked.status == .accepted)
-            let mail = try #require(try app.sentMail().last)
+            let mail = try #require(try await app.sentMail().last)
             #expect(mail.contains("To: hanne@example.dk"))
             #expect(mail.contains("Subject: =?UTF-8?B?"))
             let token = try #require(Self.resetToken(in: mail))
@@ -125,7 +125,7 @@ import Testing
             #expect(try reused.pointers() == ["/token"])
 
             try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"hanne@example.dk"}"#)
-            let lateMail = try #require(try app.sentMail().last)
+            let lateMail = try #require(try await app.sentMail().last)
             let late = try #require(Self.resetToken(in: lateMail))
             app.time.advance(by: 3601)
             let expired = try await client.request(.post, "/v1/auth/password-reset/confirm", json: #"{"token":"\#(late)","newPassword":"fresh password here"}"#)

@@ -60,7 +60,7 @@ import Testing
 
     @Test func migrationsAreAppliedOnOpenAndReopeningKeepsData() async throws {
         let app = try TestApp()
-        #expect(try await app.database.appliedMigrations().count == 2)
+        #expect(try await app.database.appliedMigrations().count == 3)
         try await app.test { client in _ = try await client.signup("keep@example.dk") }
         let reopened = try AppDatabase.open(path: app.services.configuration.resolvedDatabasePath)
         #expect(try await reopened.credentials(email: EmailAddress("keep@example.dk")!) != nil)

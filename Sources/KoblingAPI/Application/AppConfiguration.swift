@@ -16,6 +16,8 @@ public struct AppConfiguration: Sendable {
     /// An SMTP server to send through (`smtp://user:pass@host:587`); without it mail is written
     /// as files under the data folder.
     public var smtpURL: String?
+    /// Messages a second the outbox sends at most.
+    public var mailRate = 10.0
     /// DKIM signing: a PEM file with the RSA private key; without it mail goes out unsigned.
     public var dkimKeyFile: String?
     /// The DKIM selector (the DNS name is SELECTOR._domainkey.DOMAIN).
@@ -64,6 +66,12 @@ public struct AppConfiguration: Sendable {
         if let url = environment["KOBLING_PUBLIC_URL"] { configuration.publicBaseURL = url }
         if let from = environment["KOBLING_MAIL_FROM"] { configuration.mailFrom = from }
         if let url = environment["KOBLING_SMTP_URL"], !url.isEmpty { configuration.smtpURL = url }
+        if let rate = environment["KOBLING_MAIL_RATE"] {
+            guard let value = Double(rate), value > 0, value <= 10_000 else {
+                throw ConfigurationError("KOBLING_MAIL_RATE must be a number of messages a second from 0 to 10000, not \"\(rate)\".")
+            }
+            configuration.mailRate = value
+        }
         if let file = environment["KOBLING_DKIM_KEY_FILE"], !file.isEmpty { configuration.dkimKeyFile = file }
         if let selector = environment["KOBLING_DKIM_SELECTOR"], !selector.isEmpty { configuration.dkimSelector = selector }
         if let domain = environment["KOBLING_DKIM_DOMAIN"], !domain.isEmpty { configuration.dkimDomain = domain }

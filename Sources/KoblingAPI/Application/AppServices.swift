@@ -9,12 +9,18 @@ public struct AppServices: Sendable {
     public let configuration: AppConfiguration
     public let database: AppDatabase
     public let mail: any MailTransport
+    /// Sends what the outbox holds; runs beside the HTTP server.
+    public let outbox: OutboxWorker
     public let clock: Clock
     public let metrics: PrometheusCollectorRegistry
     let hasher: PasswordHasher
     let throttle: LoginThrottle
 
-    public init(configuration: AppConfiguration, database: AppDatabase, mail: any MailTransport, clock: Clock = .system, metrics: PrometheusCollectorRegistry = .init()) {
+    public init(
+        configuration: AppConfiguration, database: AppDatabase, mail: any MailTransport, clock: Clock = .system,
+        metrics: PrometheusCollectorRegistry = .init(), outboxSettings: OutboxWorker.Settings = .init()
+    ) {
+        outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings)
         self.configuration = configuration
         self.database = database
         self.mail = mail

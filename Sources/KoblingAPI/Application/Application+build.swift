@@ -16,6 +16,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     PeopleController(services: services).addRoutes(to: routes)
     OrganisationsController(services: services).addRoutes(to: routes)
     TagsController(services: services).addRoutes(to: routes)
+    OutboxController(services: services).addRoutes(to: routes)
     table.set(routes.operations)
     return (router, routes.operations)
 }
@@ -26,5 +27,6 @@ public func buildApplication(_ services: AppServices, logger: Logger) -> some Ap
     return Application(
         router: router,
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "Kobling"),
+        services: [services.outbox],
         logger: logger)
 }

@@ -100,9 +100,11 @@ struct AuthController {
             let recent = try await services.database.passwordResetCount(accountId: credentials.accountId, since: services.clock.now() - 3600)
             if recent < 5 {
                 let token = SecretToken.generate()
+                let message = try JSONEncoder().encode(resetMessage(to: email, token: token))
                 try await services.database.createPasswordReset(
-                    accountId: credentials.accountId, tokenHash: SecretToken.hash(token), lifetime: services.configuration.passwordResetLifetime)
-                try await services.mail.send(resetMessage(to: email, token: token))
+                    accountId: credentials.accountId, tokenHash: SecretToken.hash(token), lifetime: services.configuration.passwordResetLifetime,
+                    mail: OutboxMail(kind: "passwordReset", recipient: email.value, message: message))
+                services.outbox.wake()
             } else {
                 context.logger.notice("password reset limit reached", metadata: ["account": "\(credentials.accountId)"])
             }

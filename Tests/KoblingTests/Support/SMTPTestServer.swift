@@ -77,15 +77,20 @@ final class SMTPTestServer {
 
     /// What Python's email package makes of a message.
     static func read(_ file: URL) throws -> ReadMail {
+        try runScript("read_mail.py", [file.path])
+    }
+
+    /// Runs one of the Python helpers beside this file and decodes the JSON it prints.
+    private static func runScript<T: Decodable>(_ script: String, _ arguments: [String]) throws -> T {
         let process = Process()
         process.executableURL = python
-        process.arguments = [support.appendingPathComponent("read_mail.py").path, file.path]
+        process.arguments = [support.appendingPathComponent(script).path] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return try JSONDecoder().decode(ReadMail.self, from: data)
+        return try JSONDecoder().decode(T.self, from: data)
     }
 
     struct DKIMResult: Decodable {
@@ -97,15 +102,7 @@ final class SMTPTestServer {
     static func verifyDKIM(_ file: URL, publicKey: String) throws -> DKIMResult {
         let keyFile = file.deletingLastPathComponent().appendingPathComponent("dkim.pub")
         try publicKey.write(to: keyFile, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [support.appendingPathComponent("verify_dkim.py").path, file.path, keyFile.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONDecoder().decode(DKIMResult.self, from: data)
+        return try runScript("verify_dkim.py", [file.path, keyFile.path])
     }
 
     struct ReadMail: Decodable {

@@ -16,7 +16,7 @@ struct TestApp {
     let services: AppServices
     let time: ManualTime
 
-    init(configure: (inout AppConfiguration) -> Void = { _ in }) throws {
+    init(mail: (any MailTransport)? = nil, outbox: OutboxWorker.Settings = .manual, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-test-\(UUID().uuidString)")
         var configuration = AppConfiguration()
         configuration.dataDirectory = folder.path
@@ -27,7 +27,8 @@ struct TestApp {
         self.time = time
         let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock)
         services = AppServices(
-            configuration: configuration, database: database, mail: FileMailTransport(directory: configuration.mailDirectory), clock: clock)
+            configuration: configuration, database: database, mail: mail ?? FileMailTransport(directory: configuration.mailDirectory),
+            clock: clock, outboxSettings: outbox)
     }
 
     var database: AppDatabase { services.database }
@@ -41,8 +42,9 @@ struct TestApp {
         try await application().test(.router) { client in try await body(client) }
     }
 
-    /// The messages written so far, oldest first, as raw RFC 5322 text.
-    func sentMail() throws -> [String] {
+    /// The messages sent so far (the outbox worked through first), oldest first, as raw RFC 5322 text.
+    func sentMail() async throws -> [String] {
+        try await services.outbox.runOnce()
         let directory = services.configuration.mailDirectory
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         return try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -130,5 +132,14 @@ extension TestResponse {
         let body = try problem()
         let errors = try #require(body["errors"] as? [[String: Any]])
         return errors.compactMap { $0["pointer"] as? String ?? $0["parameter"] as? String }
+    }
+}
+
+extension OutboxWorker.Settings {
+    /// The tests send with `runOnce` themselves.
+    static var manual: Self {
+        var settings = Self()
+        settings.sendsInBackground = false
+        return settings
     }
 }

@@ -1,0 +1,48 @@
+import Hummingbird
+import KoblingCore
+import Storage
+
+/// The outbox as organisers see it: every email queued, sending, sent or failed, with the reason,
+/// and whether sending is paused.
+struct OutboxController {
+    let services: AppServices
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.get, "/v1/outbox", .organiser, list)
+        routes.add(.post, "/v1/outbox/resume", .organiser, resume)
+    }
+
+    struct Listing: Encodable {
+        var items: [OutboxEntry]
+        var nextCursor: String?
+        var counts: [String: Int]
+        var paused: String?
+
+        enum CodingKeys: String, CodingKey { case items, nextCursor, counts, paused }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(nextCursor, forKey: .nextCursor)
+            try container.encode(counts, forKey: .counts)
+            try container.encode(paused, forKey: .paused)
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
+        var query = Query(request, allowed: ["status"])
+        let status = query.enumeration("status", OutboxEntry.Status.self)
+        let page = try query.page()
+        let result = try await services.database.outbox(status: status, page: page)
+        let counts = try await services.database.outboxCounts()
+        return try JSONResponse.make(Listing(
+            items: result.items, nextCursor: result.nextCursor,
+            counts: Dictionary(uniqueKeysWithValues: OutboxEntry.Status.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
+            paused: services.outbox.pausedReason))
+    }
+
+    @Sendable func resume(_ request: Request, context: KoblingContext) async throws -> Response {
+        services.outbox.resume()
+        return JSONResponse.noContent()
+    }
+}

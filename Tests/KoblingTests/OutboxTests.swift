@@ -1,0 +1,109 @@
+import Foundation
+import KoblingAPI
+import Mail
+import Mailer
+import Storage
+import Testing
+
+/// The outbox: mail is queued with the change that causes it and sent by the worker, retried,
+/// recorded, paused and resumed.
+@Suite(.serialized) struct OutboxTests {
+    static func message(to address: String) throws -> OutboxMail {
+        let message = MailMessage(from: Mailbox("hub@kobling.test"), to: [Mailbox(address)], subject: "Hej \(address)", text: "Tekst med æøå")
+        return OutboxMail(kind: "test", dedupeKey: "test:\(address)", recipient: address, message: try JSONEncoder().encode(message))
+    }
+
+    @Test func aResetMailIsQueuedWithItsLinkAndSentByTheWorker() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            _ = try await client.signup("hanne@example.dk")
+            let organiser = try await client.organiser()
+            try await client.request(.post, "/v1/auth/password-reset", json: #"{"email":"hanne@example.dk"}"#)
+            let queued = try await client.request(.get, "/v1/outbox", as: organiser).json()
+            let items = try #require(queued["items"] as? [[String: Any]])
+            #expect(items.map { $0["status"] as? String } == ["queued"])
+            #expect(items.first?["kind"] as? String == "passwordReset")
+            #expect((queued["counts"] as? [String: Int])?["queued"] == 1)
+
+            #expect(try await app.sentMail().count == 1)
+            let sent = try await client.request(.get, "/v1/outbox?status=sent", as: organiser).json()
+            let entry = try #require((sent["items"] as? [[String: Any]])?.first)
+            #expect(entry["recipient"] as? String == "hanne@example.dk")
+            #expect(entry["messageId"] as? String != nil)
+            #expect(entry["attempts"] as? Int == 1)
+            #expect(sent["paused"] is NSNull)
+            #expect(try await client.request(.get, "/v1/outbox?status=lost", as: organiser).status == .badRequest)
+        }
+    }
+
+    @Test func theSameDedupeKeyQueuesOnce() async throws {
+        let app = try TestApp()
+        try await app.database.enqueue([try Self.message(to: "a@example.dk"), try Self.message(to: "a@example.dk")])
+        try await app.database.enqueue([try Self.message(to: "a@example.dk")])
+        #expect(try await app.database.outboxCounts()[.queued] == 1)
+    }
+
+    @Test func transientFailuresAreRetriedAndPermanentOnesRecorded() async throws {
+        let server = try SMTPTestServer(refuse: ["busy@example.dk": 451, "gone@example.dk": 550])
+        let smtp = SMTPTransport(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=none"), messageIDDomain: "kobling.test")
+        var settings = OutboxWorker.Settings.manual
+        settings.maxAttempts = 3
+        let app = try TestApp(mail: smtp, outbox: settings)
+        try await app.database.enqueue(["ok@example.dk", "busy@example.dk", "gone@example.dk"].map(Self.message))
+        try await app.services.outbox.runOnce()
+
+        var entries = try await app.database.outbox(status: nil, page: .init()).items
+        func status(_ address: String) -> OutboxEntry? { entries.first { $0.recipient == address } }
+        #expect(status("ok@example.dk")?.status == .sent)
+        #expect(status("ok@example.dk")?.reply?.hasPrefix("250") == true)
+        #expect(status("gone@example.dk")?.status == .failed)
+        #expect(status("gone@example.dk")?.lastError?.contains("550") == true)
+        #expect(status("busy@example.dk")?.status == .queued)
+        #expect(status("busy@example.dk")?.lastError?.contains("451") == true)
+        #expect(try server.arrivals().flatMap(\.envelope.to) == ["ok@example.dk"])
+
+        // Not due yet: nothing happens. After the backoff, a second and third try, then it gives up.
+        #expect(try await app.services.outbox.runOnce() == 0)
+        app.time.advance(by: 31)
+        #expect(try await app.services.outbox.runOnce() == 1)
+        app.time.advance(by: 61)
+        #expect(try await app.services.outbox.runOnce() == 1)
+        entries = try await app.database.outbox(status: nil, page: .init()).items
+        #expect(status("busy@example.dk")?.status == .failed)
+        #expect(status("busy@example.dk")?.attempts == 3)
+        #expect(status("busy@example.dk")?.lastError?.hasPrefix("gave up after 3 attempts") == true)
+        #expect(app.services.outbox.pausedReason == nil)
+    }
+
+    @Test func aSetupFaultPausesUntilResumed() async throws {
+        let server = try SMTPTestServer()
+        let smtp = SMTPTransport(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=required"), messageIDDomain: "kobling.test")
+        let app = try TestApp(mail: smtp)
+        try await app.makeOrganiser()
+        try await app.database.enqueue(["a@example.dk", "b@example.dk", "c@example.dk", "d@example.dk", "e@example.dk"].map(Self.message))
+        try await app.services.outbox.runOnce()
+        let paused = try #require(app.services.outbox.pausedReason)
+        #expect(paused.contains("STARTTLS"))
+        #expect(try await app.database.outboxCounts()[.queued] == 5)
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            let listing = try await client.request(.get, "/v1/outbox", as: organiser).json()
+            #expect((listing["paused"] as? String)?.contains("STARTTLS") == true)
+            #expect(try await client.request(.post, "/v1/outbox/resume", as: organiser).status == .noContent)
+        }
+        #expect(app.services.outbox.pausedReason == nil)
+    }
+
+    @Test func mailInFlightAtACrashIsSentAgain() async throws {
+        let app = try TestApp()
+        try await app.database.enqueue(["a@example.dk", "b@example.dk"].map(Self.message))
+        // A worker claims both and the process dies before the server answers.
+        #expect(try await app.database.claimDueMail(limit: 10).count == 2)
+        #expect(try await app.database.outboxCounts()[.sending] == 2)
+        #expect(try await app.database.requeueInterruptedMail() == 2)
+        #expect(try await app.sentMail().count == 2)
+        let entries = try await app.database.outbox(status: .sent, page: .init()).items
+        #expect(entries.count == 2 && entries.allSatisfy { $0.attempts == 2 })
+    }
+}
