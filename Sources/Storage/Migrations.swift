@@ -142,6 +142,41 @@ extension AppDatabase {
                 CREATE INDEX outbox_created ON outbox(createdAt, id);
                 """)
         }
+        migrator.registerMigration("v4 mailing lists and subscribers") { db in
+            try db.execute(sql: """
+                CREATE TABLE mailingList (
+                  id TEXT PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  description TEXT NOT NULL,
+                  consentText TEXT NOT NULL,
+                  createdAt TEXT NOT NULL
+                );
+                CREATE TABLE subscriber (
+                  id TEXT PRIMARY KEY,
+                  listId TEXT NOT NULL REFERENCES mailingList(id) ON DELETE CASCADE,
+                  email TEXT NOT NULL,
+                  name TEXT,
+                  accountId TEXT REFERENCES account(id) ON DELETE SET NULL,
+                  status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed', 'suppressed')),
+                  confirmTokenHash TEXT UNIQUE,
+                  confirmExpiresAt TEXT,
+                  unsubscribeToken TEXT NOT NULL UNIQUE,
+                  consentText TEXT NOT NULL,
+                  consentAt TEXT NOT NULL,
+                  consentSource TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  confirmedAt TEXT,
+                  UNIQUE (listId, email)
+                );
+                CREATE INDEX subscriber_list_status ON subscriber(listId, status);
+                CREATE TABLE subscribeAttempt (
+                  key TEXT NOT NULL,
+                  createdAt TEXT NOT NULL
+                );
+                CREATE INDEX subscribeAttempt_key ON subscribeAttempt(key, createdAt);
+                """)
+        }
         return migrator
     }
 }

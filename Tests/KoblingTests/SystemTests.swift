@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import KoblingCore
-import Storage
+@testable import Storage
 import Testing
 
 @Suite struct SystemTests {
@@ -60,7 +60,8 @@ import Testing
 
     @Test func migrationsAreAppliedOnOpenAndReopeningKeepsData() async throws {
         let app = try TestApp()
-        #expect(try await app.database.appliedMigrations().count == 3)
+        #expect(try await app.database.appliedMigrations() == AppDatabase.migrator.migrations.sorted())
+        #expect(AppDatabase.migrator.migrations.count >= 4)
         try await app.test { client in _ = try await client.signup("keep@example.dk") }
         let reopened = try AppDatabase.open(path: app.services.configuration.resolvedDatabasePath)
         #expect(try await reopened.credentials(email: EmailAddress("keep@example.dk")!) != nil)

@@ -17,6 +17,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     OrganisationsController(services: services).addRoutes(to: routes)
     TagsController(services: services).addRoutes(to: routes)
     OutboxController(services: services).addRoutes(to: routes)
+    ListsController(services: services).addRoutes(to: routes)
     table.set(routes.operations)
     return (router, routes.operations)
 }

@@ -92,6 +92,13 @@ struct BodyFields {
         return nil
     }
 
+    /// A field that must be `true`, such as a consent.
+    mutating func agreed(_ key: String, _ detail: String) -> Bool {
+        if case .bool(true)? = patch.raw(key) { return true }
+        patch.validator.add("/\(key)", detail)
+        return false
+    }
+
     mutating func fail(_ key: String, _ detail: String) {
         patch.validator.add("/\(key)", detail)
     }

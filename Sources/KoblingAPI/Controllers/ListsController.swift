@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KoblingCore
+import Mail
+import Storage
+
+/// Mailing lists and subscriptions: double opt-in with the consent recorded, and unsubscribing in
+/// one click (RFC 8058) or from a plain page.
+struct ListsController {
+    let services: AppServices
+
+    /// Subscription requests an hour, per address and per client.
+    static let perAddressPerHour = 3
+    static let perClientPerHour = 20
+    static let confirmLifetime: TimeInterval = 48 * 3600
+
+    func addRoutes(to routes: APIRoutes) {
+        routes.add(.get, "/v1/lists", .anyone, list)
+        routes.add(.post, "/v1/lists", .organiser, idempotent: true, create)
+        routes.add(.post, "/v1/lists/{id}/subscriptions", .anyone, subscribe)
+        routes.add(.post, "/v1/subscriptions/confirm", .anyone, confirm)
+        routes.add(.get, "/v1/unsubscribe/{token}", .anyone, unsubscribePage)
+        routes.add(.post, "/v1/unsubscribe/{token}", .anyone, unsubscribe)
+    }
+
+    @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
+        try JSONResponse.make(["items": try await services.database.lists()])
+    }
+
+    @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["name", "description", "consentText"])
+        let name = fields.required("name", maxLength: 120)
+        let description = fields.optional("description", maxLength: 2000)
+        let consent = fields.required("consentText", maxLength: 1000)
+        try fields.finish()
+        guard let name, let consent else { throw KoblingError.invalid([]) }
+        return try JSONResponse.make(
+            try await services.database.createList(name: name, description: description ?? "", consentText: consent), status: .created)
+    }
+
+    /// Always 202 when the input is valid, whether or not the address was subscribed already, so
+    /// that nobody learns who subscribes.
+    @Sendable func subscribe(_ request: Request, context: KoblingContext) async throws -> Response {
+        let listId = try context.parameters.require("id")
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["email", "name", "consent"])
+        // A signed-in member may leave out the address: their account's is used.
+        let rawEmail = context.caller != nil ? fields.optional("email", maxLength: 254) : fields.required("email", maxLength: 254)
+        let name = fields.optional("name", maxLength: 120)
+        _ = fields.agreed("consent", "Subscribing needs your consent to receive the list's emails (true).")
+        if let rawEmail, EmailAddress(rawEmail) == nil { fields.fail("email", "Not an email address.") }
+        try fields.finish()
+        let email: EmailAddress
+        if let rawEmail, let address = EmailAddress(rawEmail) {
+            email = address
+        } else if let caller = context.caller, let address = EmailAddress(caller.email) {
+            email = address
+        } else {
+            throw KoblingError.invalid("/email", "Required.")
+        }
+        let token = SecretToken.generate()
+        let fromAccount = context.caller.map { EmailAddress($0.email) == email } ?? false
+        let client = context.remoteAddress ?? "unknown"
+        let subscription = SubscriptionRequest(
+            listId: listId, email: email, name: name, accountId: fromAccount ? context.caller?.accountId : nil,
+            source: fromAccount ? "account" : "web form from \(client)",
+            limits: [("email:" + email.value, Self.perAddressPerHour), ("client:" + client, Self.perClientPerHour)],
+            confirmTokenHash: SecretToken.hash(token), confirmLifetime: Self.confirmLifetime)
+        let message = confirmationMessage(token: token, to: email, name: name)
+        if try await services.database.requestSubscription(subscription, mail: { list in
+            OutboxMail(kind: "subscriptionConfirmation", recipient: email.value, message: try JSONEncoder().encode(message(list)))
+        }) {
+            services.outbox.wake()
+        }
+        return try JSONResponse.make(["status": "If the address is not subscribed yet, a link to confirm is on its way."], status: .accepted)
+    }
+
+    @Sendable func confirm(_ request: Request, context: KoblingContext) async throws -> Response {
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["token"])
+        let token = fields.required("token", maxLength: 200)
+        try fields.finish()
+        guard let token else { throw KoblingError.invalid([]) }
+        return try JSONResponse.make(try await services.database.confirmSubscription(tokenHash: SecretToken.hash(token)))
+    }
+
+    /// The page an unsubscribe link opens: it asks, and a button posts. (A GET that unsubscribed
+    /// would be triggered by link scanners.)
+    @Sendable func unsubscribePage(_ request: Request, context: KoblingContext) async throws -> Response {
+        let token = try context.parameters.require("token")
+        guard let state = try await services.database.subscription(unsubscribeToken: token) else {
+            throw KoblingError.notFound("This unsubscribe link is unknown.")
+        }
+        let body = state.status == .unsubscribed
+            ? "<p>\(HTML.escape(state.email)) no longer receives “\(HTML.escape(state.listName))”.</p>"
+            : """
+              <p>Stop sending “\(HTML.escape(state.listName))” to \(HTML.escape(state.email))?<br>
+              Stop med at sende “\(HTML.escape(state.listName))” til \(HTML.escape(state.email))?</p>
+              <form method="post"><button type="submit" name="List-Unsubscribe" value="One-Click">Unsubscribe / Afmeld</button></form>
+              """
+        return HTML.page(title: "Unsubscribe", body: body)
+    }
+
+    /// RFC 8058 one-click (the body is `List-Unsubscribe=One-Click`), or the page's button.
+    @Sendable func unsubscribe(_ request: Request, context: KoblingContext) async throws -> Response {
+        let token = try context.parameters.require("token")
+        let state = try await services.database.unsubscribe(token: token)
+        return HTML.page(
+            title: "Unsubscribed",
+            body: "<p>\(HTML.escape(state.email)) no longer receives “\(HTML.escape(state.listName))”. / Du er afmeldt.</p>")
+    }
+
+    private func confirmationMessage(token: String, to email: EmailAddress, name: String?) -> @Sendable (MailingList) -> MailMessage {
+        let base = services.configuration.publicBaseURL.hasSuffix("/") ? String(services.configuration.publicBaseURL.dropLast()) : services.configuration.publicBaseURL
+        let link = "\(base)/subscriptions/confirm?token=\(token)"
+        let sender = services.sender
+        return { list in
+            let text = """
+                Hej\(name.map { " " + $0 } ?? ""),
+
+                Please confirm that you want to receive “\(list.name)” from Kobling. Open this link
+                within 48 hours; until you do, nothing is sent:
+                Bekræft venligst, at du vil modtage “\(list.name)”:
+
+                \(link)
+
+                You agreed to: \(list.consentText)
+
+                If you did not ask for this, ignore this message.
+
+                — Kobling
+                """
+            return MailMessage(
+                from: sender, to: [Mailbox(email.value, name: name)],
+                subject: "Confirm your subscription / Bekræft din tilmelding: \(list.name)", text: text)
+        }
+    }
+}
+
+/// Plain HTML pages for the few links people open in a browser.
+enum HTML {
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func page(title: String, body: String) -> Response {
+        let html = """
+            <!doctype html>
+            <html lang="da"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+            <title>\(escape(title)) – Kobling</title></head>
+            <body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">
+            \(body)
+            </body></html>
+            """
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+import KoblingCore
+
+/// A mailing list people subscribe to (the monthly newsletter, event announcements).
+public struct MailingList: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var description: String
+    /// The wording a subscriber agrees to; recorded with each subscription.
+    public var consentText: String
+    public var createdAt: String
+}
+
+/// Where a subscription stands.
+public enum SubscriptionStatus: String, Sendable, Codable, CaseIterable {
+    /// Asked, not yet confirmed by the emailed link: receives nothing.
+    case pending
+    case confirmed
+    case unsubscribed
+    /// Hard-bounced or bounced too often: receives nothing until it confirms again.
+    case suppressed
+}
+
+/// A subscription request as the caller makes it.
+public struct SubscriptionRequest: Sendable {
+    public var listId: String
+    public var email: EmailAddress
+    public var name: String?
+    public var accountId: String?
+    /// Where the consent was given: "web form from 203.0.113.7", "account".
+    public var source: String
+    /// Rate-limit keys ("email:…", "client:…") with the most requests allowed an hour for each.
+    public var limits: [(key: String, perHour: Int)]
+    public var confirmTokenHash: String
+    public var confirmLifetime: TimeInterval
+
+    public init(listId: String, email: EmailAddress, name: String?, accountId: String?, source: String,
+                limits: [(key: String, perHour: Int)], confirmTokenHash: String, confirmLifetime: TimeInterval) {
+        self.listId = listId
+        self.email = email
+        self.name = name
+        self.accountId = accountId
+        self.source = source
+        self.limits = limits
+        self.confirmTokenHash = confirmTokenHash
+        self.confirmLifetime = confirmLifetime
+    }
+}
+
+/// What a confirmed or unsubscribed subscription looks like to its owner.
+public struct SubscriptionState: Sendable, Equatable, Codable {
+    public var listId: String
+    public var listName: String
+    public var email: String
+    public var status: SubscriptionStatus
+}
+
+struct MailingListRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "mailingList"
+    var id: String
+    var name: String
+    var description: String
+    var consentText: String
+    var createdAt: String
+}
+
+extension AppDatabase {
+    public func createList(name: String, description: String, consentText: String) async throws -> MailingList {
+        let record = MailingListRecord(id: ids.next("list"), name: name, description: description, consentText: consentText, createdAt: now)
+        try await writer.write { db in try record.insert(db) }
+        return MailingList(id: record.id, name: record.name, description: record.description, consentText: record.consentText, createdAt: record.createdAt)
+    }
+
+    public func lists() async throws -> [MailingList] {
+        try await writer.read { db in
+            try MailingListRecord.order(Column("name"), Column("id")).fetchAll(db).map {
+                MailingList(id: $0.id, name: $0.name, description: $0.description, consentText: $0.consentText, createdAt: $0.createdAt)
+            }
+        }
+    }
+
+    public func list(id: String) async throws -> MailingList? {
+        try await writer.read { db in
+            try MailingListRecord.fetchOne(db, key: id).map {
+                MailingList(id: $0.id, name: $0.name, description: $0.description, consentText: $0.consentText, createdAt: $0.createdAt)
+            }
+        }
+    }
+
+    /// Records a request to subscribe, with the consent wording, and queues the confirmation email
+    /// built by `mail` (given the list), all in one transaction. An address already confirmed gets
+    /// no email; a suppressed or unsubscribed one starts over as pending. Answers whether an email
+    /// was queued. Throws 429 past the hourly limits.
+    public func requestSubscription(_ request: SubscriptionRequest, mail: @Sendable (MailingList) throws -> OutboxMail) async throws -> Bool {
+        let now = clock.now()
+        let stamp = Timestamp.string(now)
+        let hourAgo = Timestamp.string(now - 3600)
+        return try await writer.write { db in
+            guard let list = try MailingListRecord.fetchOne(db, key: request.listId) else { throw KoblingError.notFound("No such list.") }
+            for limit in request.limits {
+                let count = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM subscribeAttempt WHERE key = ? AND createdAt > ?", arguments: [limit.key, hourAgo]) ?? 0
+                if count >= limit.perHour {
+                    throw KoblingError.tooManyRequests(retryAfterSeconds: 3600, "Too many subscription requests; try again in an hour.")
+                }
+            }
+            for limit in request.limits {
+                try db.execute(sql: "INSERT INTO subscribeAttempt (key, createdAt) VALUES (?, ?)", arguments: [limit.key, stamp])
+            }
+            try db.execute(sql: "DELETE FROM subscribeAttempt WHERE createdAt < ?", arguments: [Timestamp.string(now - 86400)])
+            let existing = try Row.fetchOne(
+                db, sql: "SELECT id, status FROM subscriber WHERE listId = ? AND email = ?", arguments: [list.id, request.email.value])
+            if let existing, existing["status"] == SubscriptionStatus.confirmed.rawValue { return false }
+            let expires = Timestamp.string(now + request.confirmLifetime)
+            if let existing {
+                try db.execute(
+                    sql: """
+                        UPDATE subscriber SET status = 'pending', confirmTokenHash = ?, confirmExpiresAt = ?, name = COALESCE(?, name),
+                          accountId = COALESCE(?, accountId), consentText = ?, consentAt = ?, consentSource = ?, updatedAt = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [request.confirmTokenHash, expires, request.name, request.accountId, list.consentText, stamp,
+                                request.source, stamp, existing["id"] as String])
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO subscriber (id, listId, email, name, accountId, status, confirmTokenHash, confirmExpiresAt,
+                          unsubscribeToken, consentText, consentAt, consentSource, createdAt, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [ids.next("sub"), list.id, request.email.value, request.name, request.accountId, request.confirmTokenHash,
+                                expires, SecretToken.generate(), list.consentText, stamp, request.source, stamp, stamp])
+            }
+            let model = MailingList(id: list.id, name: list.name, description: list.description, consentText: list.consentText, createdAt: list.createdAt)
+            try enqueue(try mail(model), db)
+            return true
+        }
+    }
+
+    /// Confirms a subscription by its emailed link; the link works once and until it expires.
+    public func confirmSubscription(tokenHash: String) async throws -> SubscriptionState {
+        let now = self.now
+        return try await writer.write { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT s.id, s.email, s.confirmExpiresAt, l.id AS listId, l.name AS listName
+                    FROM subscriber s JOIN mailingList l ON l.id = s.listId
+                    WHERE s.confirmTokenHash = ? AND s.status = 'pending'
+                    """,
+                arguments: [tokenHash]),
+                (row["confirmExpiresAt"] as String? ?? "") > now
+            else {
+                throw KoblingError.invalid("/token", "This link is unknown, used or expired; subscribe again for a new one.")
+            }
+            try db.execute(
+                sql: "UPDATE subscriber SET status = 'confirmed', confirmTokenHash = NULL, confirmExpiresAt = NULL, confirmedAt = ?, updatedAt = ? WHERE id = ?",
+                arguments: [now, now, row["id"] as String])
+            return SubscriptionState(listId: row["listId"], listName: row["listName"], email: row["email"], status: .confirmed)
+        }
+    }
+
+    /// The subscription an unsubscribe token belongs to.
+    public func subscription(unsubscribeToken token: String) async throws -> SubscriptionState? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT s.email, s.status, l.id AS listId, l.name AS listName
+                    FROM subscriber s JOIN mailingList l ON l.id = s.listId WHERE s.unsubscribeToken = ?
+                    """,
+                arguments: [token]
+            ).map { row in
+                SubscriptionState(listId: row["listId"], listName: row["listName"], email: row["email"],
+                                  status: SubscriptionStatus(rawValue: row["status"]) ?? .unsubscribed)
+            }
+        }
+    }
+
+    /// Unsubscribes at once (RFC 8058 one-click); doing it twice changes nothing. Re-subscribing
+    /// needs a new confirmation.
+    public func unsubscribe(token: String) async throws -> SubscriptionState {
+        let now = self.now
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE subscriber SET status = 'unsubscribed', confirmTokenHash = NULL, confirmExpiresAt = NULL, updatedAt = ?
+                    WHERE unsubscribeToken = ? AND status != 'unsubscribed'
+                    """,
+                arguments: [now, token])
+        }
+        guard let state = try await subscription(unsubscribeToken: token) else { throw KoblingError.notFound("This unsubscribe link is unknown.") }
+        return state
+    }
+}

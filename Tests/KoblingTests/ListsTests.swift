@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import Mail
+@testable import Storage
+import Testing
+
+/// Mailing lists: double opt-in with the consent recorded, limits, and unsubscribing.
+@Suite struct ListsTests {
+    static func link(_ prefix: String, in mail: String) -> String? {
+        let body = QuotedPrintable.decode(mail)
+        guard let range = body.range(of: prefix) else { return nil }
+        return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+
+    static func makeList(_ client: any TestClientProtocol, as organiser: Member) async throws -> String {
+        let created = try await client.request(
+            .post, "/v1/lists", json: #"{"name":"Månedens nyhedsbrev","consentText":"Jeg vil gerne modtage nyhedsbrevet én gang om måneden."}"#,
+            as: organiser)
+        #expect(created.status == .created)
+        return try #require(try created.json()["id"] as? String)
+    }
+
+    @Test func subscribingNeedsConfirmationAndRecordsTheConsent() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            let list = try await Self.makeList(client, as: organiser)
+            let lists = try await client.request(.get, "/v1/lists").json()
+            #expect((lists["items"] as? [[String: Any]])?.first?["name"] as? String == "Månedens nyhedsbrev")
+
+            let noConsent = try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"ida@example.dk","consent":false}"#)
+            #expect(noConsent.status == .unprocessableContent)
+            #expect(try noConsent.pointers() == ["/consent"])
+            let unknownList = try await client.request(.post, "/v1/lists/list_nope/subscriptions", json: #"{"email":"ida@example.dk","consent":true}"#)
+            #expect(unknownList.status == .notFound)
+
+            let asked = try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"Ida@Example.dk","name":"Ida Ærø","consent":true}"#)
+            #expect(asked.status == .accepted)
+            let mail = try #require(try await app.sentMail().last)
+            #expect(mail.contains("To: =?UTF-8?B?"))
+            let token = try #require(Self.link("https://kobling.test/subscriptions/confirm?token=", in: mail))
+
+            let row = try #require(try await app.database.writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT status, consentText, consentAt, consentSource FROM subscriber WHERE email = 'ida@example.dk'")
+            })
+            #expect(row["status"] == "pending")
+            #expect(row["consentText"] == "Jeg vil gerne modtage nyhedsbrevet én gang om måneden.")
+            #expect((row["consentSource"] as String).hasPrefix("web form from"))
+            #expect(row["consentAt"] as String? != nil)
+
+            let confirmed = try await client.request(.post, "/v1/subscriptions/confirm", json: #"{"token":"\#(token)"}"#)
+            #expect(confirmed.status == .ok)
+            #expect(try confirmed.json()["status"] as? String == "confirmed")
+            #expect(try await client.request(.post, "/v1/subscriptions/confirm", json: #"{"token":"\#(token)"}"#).status == .unprocessableContent)
+
+            // Asking again when confirmed: the same answer, and no email.
+            let again = try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"ida@example.dk","consent":true}"#)
+            #expect(again.status == .accepted)
+            #expect(try await app.sentMail().count == 1)
+
+            // A member subscribes from their account without typing the address.
+            let member = try await client.signup("ole@example.dk")
+            #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"consent":true}"#, as: member).status == .accepted)
+            let source = try await app.database.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT consentSource FROM subscriber WHERE email = 'ole@example.dk'")
+            }
+            #expect(source == "account")
+            #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"consent":true}"#).status == .unprocessableContent)
+        }
+    }
+
+    @Test func aConfirmationLinkExpires() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let list = try await Self.makeList(client, as: try await client.organiser())
+            try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"late@example.dk","consent":true}"#)
+            let sent = try #require(try await app.sentMail().last)
+            let token = try #require(Self.link("confirm?token=", in: sent))
+            app.time.advance(by: 48 * 3600 + 1)
+            #expect(try await client.request(.post, "/v1/subscriptions/confirm", json: #"{"token":"\#(token)"}"#).status == .unprocessableContent)
+        }
+    }
+
+    @Test func subscribingIsLimitedPerAddress() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let list = try await Self.makeList(client, as: try await client.organiser())
+            for _ in 0..<3 {
+                #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"spam@example.dk","consent":true}"#).status == .accepted)
+            }
+            let refused = try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"spam@example.dk","consent":true}"#)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[.retryAfter] != nil)
+            #expect(try await app.sentMail().count == 3)
+            app.time.advance(by: 3601)
+            #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"spam@example.dk","consent":true}"#).status == .accepted)
+        }
+    }
+
+    @Test func unsubscribingTakesOneClickAndResubscribingAConfirmation() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let list = try await Self.makeList(client, as: try await client.organiser())
+            try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"bo@example.dk","consent":true}"#)
+            let sent = try #require(try await app.sentMail().last)
+            let token = try #require(Self.link("confirm?token=", in: sent))
+            try await client.request(.post, "/v1/subscriptions/confirm", json: #"{"token":"\#(token)"}"#)
+            let unsubscribeToken = try #require(try await app.database.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT unsubscribeToken FROM subscriber WHERE email = 'bo@example.dk'")
+            })
+
+            let page = try await client.request(.get, "/v1/unsubscribe/\(unsubscribeToken)")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("<form method=\"post\">"))
+            #expect(try await app.database.subscription(unsubscribeToken: unsubscribeToken)?.status == .confirmed)
+
+            let oneClick = try await client.request(
+                .post, "/v1/unsubscribe/\(unsubscribeToken)", json: "List-Unsubscribe=One-Click",
+                contentType: "application/x-www-form-urlencoded")
+            #expect(oneClick.status == .ok)
+            #expect(try await app.database.subscription(unsubscribeToken: unsubscribeToken)?.status == .unsubscribed)
+            #expect(try await client.request(.post, "/v1/unsubscribe/\(unsubscribeToken)").status == .ok)
+            #expect(try await client.request(.post, "/v1/unsubscribe/nonsense").status == .notFound)
+            #expect(try await client.request(.get, "/v1/unsubscribe/nonsense").status == .notFound)
+
+            // Coming back needs a new confirmation.
+            #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"bo@example.dk","consent":true}"#).status == .accepted)
+            #expect(try await app.sentMail().count == 2)
+            #expect(try await app.database.subscription(unsubscribeToken: unsubscribeToken)?.status == .pending)
+        }
+    }
+}
