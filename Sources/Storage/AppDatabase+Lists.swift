@@ -194,3 +194,71 @@ extension AppDatabase {
         return state
     }
 }
+
+/// A subscriber as organisers see it, with the consent record.
+public struct Subscriber: Sendable, Equatable, Encodable {
+    public var id: String
+    public var email: String
+    public var name: String?
+    public var status: SubscriptionStatus
+    public var consentText: String
+    public var consentAt: String
+    public var consentSource: String
+    public var createdAt: String
+    public var confirmedAt: String?
+
+    init(_ row: Row) {
+        id = row["id"]
+        email = row["email"]
+        name = row["name"]
+        status = SubscriptionStatus(rawValue: row["status"]) ?? .pending
+        consentText = row["consentText"]
+        consentAt = row["consentAt"]
+        consentSource = row["consentSource"]
+        createdAt = row["createdAt"]
+        confirmedAt = row["confirmedAt"]
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, email, name, status, consentText, consentAt, consentSource, createdAt, confirmedAt
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(email, forKey: .email)
+        try container.encode(name, forKey: .name)
+        try container.encode(status, forKey: .status)
+        try container.encode(consentText, forKey: .consentText)
+        try container.encode(consentAt, forKey: .consentAt)
+        try container.encode(consentSource, forKey: .consentSource)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(confirmedAt, forKey: .confirmedAt)
+    }
+}
+
+extension AppDatabase {
+    /// A list's subscribers by address, optionally of one status; 404 for an unknown list.
+    public func subscribers(listId: String, status: SubscriptionStatus?, page: PageRequest) async throws -> Page<Subscriber> {
+        try await writer.read { db in
+            guard try MailingListRecord.exists(db, key: listId) else { throw KoblingError.notFound("No such list.") }
+            var query = ListQuery()
+            query.require("listId = ?", listId)
+            if let status { query.require("status = ?", status.rawValue) }
+            if let after = page.after, after.count == 2 { query.require("(email, id) > (?, ?)", after[0], after[1]) }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM subscriber \(query.whereClause) ORDER BY email, id LIMIT \(page.limit + 1)",
+                arguments: query.arguments)
+            return Page(fetched: rows.map(Subscriber.init), limit: page.limit) { [$0.email, $0.id] }
+        }
+    }
+
+    /// Every subscriber of a list by address, for a CSV export.
+    public func allSubscribers(listId: String) async throws -> [Subscriber] {
+        try await writer.read { db in
+            guard try MailingListRecord.exists(db, key: listId) else { throw KoblingError.notFound("No such list.") }
+            return try Row.fetchAll(db, sql: "SELECT * FROM subscriber WHERE listId = ? ORDER BY email, id", arguments: [listId])
+                .map(Subscriber.init)
+        }
+    }
+}

@@ -3,6 +3,7 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import Mail
+@testable import KoblingAPI
 @testable import Storage
 import Testing
 
@@ -69,7 +70,29 @@ import Testing
             }
             #expect(source == "account")
             #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"consent":true}"#).status == .unprocessableContent)
+
+            // Organisers see the subscribers with their consent, and export them.
+            let page = try await client.request(.get, "/v1/lists/\(list)/subscribers?status=confirmed", as: organiser).json()
+            let confirmedEmails = (page["items"] as? [[String: Any]])?.compactMap { $0["email"] as? String }
+            #expect(confirmedEmails == ["ida@example.dk"])
+            #expect(try await client.request(.get, "/v1/lists/\(list)/subscribers", as: member).status == .forbidden)
+            #expect(try await client.request(.get, "/v1/lists/list_nope/subscribers", as: organiser).status == .notFound)
+            let csv = try await client.request(.get, "/v1/lists/\(list)/subscribers.csv", as: organiser)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = csv.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(lines.first == "email,name,status,consent_text,consent_at,consent_source,created_at,confirmed_at")
+            #expect(lines.count == 3)
+            #expect(lines[1].hasPrefix("ida@example.dk,Ida Ærø,confirmed,Jeg vil gerne modtage nyhedsbrevet én gang om måneden.,"))
+            #expect(lines[2].hasPrefix("ole@example.dk,,pending,"))
         }
+    }
+
+    @Test func csvFieldsAreQuotedAndNeverFormulas() {
+        #expect(CSV.field("plain") == "plain")
+        #expect(CSV.field("Hansen, Ida") == "\"Hansen, Ida\"")
+        #expect(CSV.field("say \"hej\"") == "\"say \"\"hej\"\"\"")
+        #expect(CSV.field("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(CSV.field("@sum") == "'@sum")
     }
 
     @Test func aConfirmationLinkExpires() async throws {

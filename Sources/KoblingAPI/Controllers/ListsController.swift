@@ -19,6 +19,8 @@ struct ListsController {
         routes.add(.get, "/v1/lists", .anyone, list)
         routes.add(.post, "/v1/lists", .organiser, idempotent: true, create)
         routes.add(.post, "/v1/lists/{id}/subscriptions", .anyone, subscribe)
+        routes.add(.get, "/v1/lists/{id}/subscribers", .organiser, subscribers)
+        routes.add(.get, "/v1/lists/{id}/subscribers.csv", .organiser, export)
         routes.add(.post, "/v1/subscriptions/confirm", .anyone, confirm)
         routes.add(.get, "/v1/unsubscribe/{token}", .anyone, unsubscribePage)
         routes.add(.post, "/v1/unsubscribe/{token}", .anyone, unsubscribe)
@@ -37,6 +39,30 @@ struct ListsController {
         guard let name, let consent else { throw KoblingError.invalid([]) }
         return try JSONResponse.make(
             try await services.database.createList(name: name, description: description ?? "", consentText: consent), status: .created)
+    }
+
+    @Sendable func subscribers(_ request: Request, context: KoblingContext) async throws -> Response {
+        var query = Query(request, allowed: ["status"])
+        let status = query.enumeration("status", SubscriptionStatus.self)
+        let page = try query.page()
+        let listId = try context.parameters.require("id")
+        return try JSONResponse.make(ListBody(page: try await services.database.subscribers(listId: listId, status: status, page: page)))
+    }
+
+    /// Every subscriber with the consent record, as CSV (RFC 4180).
+    @Sendable func export(_ request: Request, context: KoblingContext) async throws -> Response {
+        let listId = try context.parameters.require("id")
+        let subscribers = try await services.database.allSubscribers(listId: listId)
+        var csv = "email,name,status,consent_text,consent_at,consent_source,created_at,confirmed_at\r\n"
+        for subscriber in subscribers {
+            let fields = [subscriber.email, subscriber.name ?? "", subscriber.status.rawValue, subscriber.consentText,
+                          subscriber.consentAt, subscriber.consentSource, subscriber.createdAt, subscriber.confirmedAt ?? ""]
+            csv += fields.map(CSV.field).joined(separator: ",") + "\r\n"
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"subscribers-\(listId).csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 
     /// Always 202 when the input is valid, whether or not the address was subscribed already, so
@@ -155,5 +181,16 @@ enum HTML {
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+enum CSV {
+    /// One RFC 4180 field: quoted when it holds a comma, a quote or a line break. A leading =, +,
+    /// - or @ is prefixed with ' so that spreadsheets do not run it as a formula.
+    static func field(_ value: String) -> String {
+        var value = value
+        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
