@@ -63,28 +63,28 @@ struct MailingListRecord: Codable, FetchableRecord, PersistableRecord, Sendable 
     var description: String
     var consentText: String
     var createdAt: String
+
+    var model: MailingList {
+        MailingList(id: id, name: name, description: description, consentText: consentText, createdAt: createdAt)
+    }
 }
 
 extension AppDatabase {
     public func createList(name: String, description: String, consentText: String) async throws -> MailingList {
         let record = MailingListRecord(id: ids.next("list"), name: name, description: description, consentText: consentText, createdAt: now)
         try await writer.write { db in try record.insert(db) }
-        return MailingList(id: record.id, name: record.name, description: record.description, consentText: record.consentText, createdAt: record.createdAt)
+        return record.model
     }
 
     public func lists() async throws -> [MailingList] {
         try await writer.read { db in
-            try MailingListRecord.order(Column("name"), Column("id")).fetchAll(db).map {
-                MailingList(id: $0.id, name: $0.name, description: $0.description, consentText: $0.consentText, createdAt: $0.createdAt)
-            }
+            try MailingListRecord.order(Column("name"), Column("id")).fetchAll(db).map(\.model)
         }
     }
 
     public func list(id: String) async throws -> MailingList? {
         try await writer.read { db in
-            try MailingListRecord.fetchOne(db, key: id).map {
-                MailingList(id: $0.id, name: $0.name, description: $0.description, consentText: $0.consentText, createdAt: $0.createdAt)
-            }
+            try MailingListRecord.fetchOne(db, key: id)?.model
         }
     }
 
@@ -132,8 +132,7 @@ extension AppDatabase {
                     arguments: [ids.next("sub"), list.id, request.email.value, request.name, request.accountId, request.confirmTokenHash,
                                 expires, SecretToken.generate(), list.consentText, stamp, request.source, stamp, stamp])
             }
-            let model = MailingList(id: list.id, name: list.name, description: list.description, consentText: list.consentText, createdAt: list.createdAt)
-            try enqueue(try mail(model), db)
+            try enqueue(try mail(list.model), db)
             return true
         }
     }
@@ -163,18 +162,20 @@ extension AppDatabase {
 
     /// The subscription an unsubscribe token belongs to.
     public func subscription(unsubscribeToken token: String) async throws -> SubscriptionState? {
-        try await writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.email, s.status, l.id AS listId, l.name AS listName
-                    FROM subscriber s JOIN mailingList l ON l.id = s.listId WHERE s.unsubscribeToken = ?
-                    """,
-                arguments: [token]
-            ).map { row in
-                SubscriptionState(listId: row["listId"], listName: row["listName"], email: row["email"],
-                                  status: SubscriptionStatus(rawValue: row["status"]) ?? .unsubscribed)
-            }
+        try await writer.read { db in try subscription(unsubscribeToken: token, db) }
+    }
+
+    private func subscription(unsubscribeToken token: String, _ db: Database) throws -> SubscriptionState? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT s.email, s.status, l.id AS listId, l.name AS listName
+                FROM subscriber s JOIN mailingList l ON l.id = s.listId WHERE s.unsubscribeToken = ?
+                """,
+            arguments: [token]
+        ).map { row in
+            SubscriptionState(listId: row["listId"], listName: row["listName"], email: row["email"],
+                              status: SubscriptionStatus(rawValue: row["status"]) ?? .unsubscribed)
         }
     }
 
@@ -182,16 +183,16 @@ extension AppDatabase {
     /// needs a new confirmation.
     public func unsubscribe(token: String) async throws -> SubscriptionState {
         let now = self.now
-        try await writer.write { db in
+        return try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE subscriber SET status = 'unsubscribed', confirmTokenHash = NULL, confirmExpiresAt = NULL, updatedAt = ?
                     WHERE unsubscribeToken = ? AND status != 'unsubscribed'
                     """,
                 arguments: [now, token])
+            guard let state = try subscription(unsubscribeToken: token, db) else { throw KoblingError.notFound("This unsubscribe link is unknown.") }
+            return state
         }
-        guard let state = try await subscription(unsubscribeToken: token) else { throw KoblingError.notFound("This unsubscribe link is unknown.") }
-        return state
     }
 }
 

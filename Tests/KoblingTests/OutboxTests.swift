@@ -106,4 +106,17 @@ import Testing
         let entries = try await app.database.outbox(status: .sent, page: .init()).items
         #expect(entries.count == 2 && entries.allSatisfy { $0.attempts == 2 })
     }
+
+    @Test func theWorkerKeepsToItsRate() async throws {
+        var settings = OutboxWorker.Settings.manual
+        settings.rate = 20
+        let app = try TestApp(outbox: settings)
+        try await app.database.enqueue((0..<11).map { try Self.message(to: "p\($0)@example.dk") })
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(try await app.services.outbox.runOnce() == 11)
+        // Eleven messages at 20 a second: ten gaps of 50 ms at least, whatever the batches.
+        #expect(clock.now - started >= .milliseconds(500))
+        #expect(try await app.sentMail().count == 11)
+    }
 }

@@ -39,6 +39,11 @@ public struct AppConfiguration: Sendable {
         databasePath ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("kobling.sqlite").path
     }
 
+    /// A link people open from an email: the public base URL and `path` ("/reset-password?token=…").
+    public func publicLink(_ path: String) -> String {
+        (publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL) + path
+    }
+
     /// The sender of every email, from `mailFrom` ("Name <address>" or a bare address).
     public var sender: Mailbox {
         let raw = mailFrom

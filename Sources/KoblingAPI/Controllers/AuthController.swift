@@ -135,8 +135,7 @@ struct AuthController {
     }
 
     private func resetMessage(to email: EmailAddress, token: String) -> MailMessage {
-        let base = services.configuration.publicBaseURL.hasSuffix("/") ? String(services.configuration.publicBaseURL.dropLast()) : services.configuration.publicBaseURL
-        let link = "\(base)/reset-password?token=\(token)"
+        let link = services.configuration.publicLink("/reset-password?token=\(token)")
         let minutes = Int(services.configuration.passwordResetLifetime / 60)
         let text = """
             Hej,

@@ -136,8 +136,7 @@ struct ListsController {
     }
 
     private func confirmationMessage(token: String, to email: EmailAddress, name: String?) -> @Sendable (MailingList) -> MailMessage {
-        let base = services.configuration.publicBaseURL.hasSuffix("/") ? String(services.configuration.publicBaseURL.dropLast()) : services.configuration.publicBaseURL
-        let link = "\(base)/subscriptions/confirm?token=\(token)"
+        let link = services.configuration.publicLink("/subscriptions/confirm?token=\(token)")
         let sender = services.sender
         return { list in
             let text = """

@@ -85,7 +85,14 @@ public final class OutboxWorker: Service, Sendable {
         // of its own, which the shutdown does not cancel), so that what the server took is recorded.
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                let sent = await Task { (try? await self.runOnce()) ?? 0 }.value
+                let sent = await Task { () -> Int in
+                    do {
+                        return try await self.runOnce()
+                    } catch {
+                        self.logger.error("the outbox cannot be read or updated", metadata: ["error": "\(error)"])
+                        return 0
+                    }
+                }.value
                 if sent == 0 { await self.idle() }
             }
         }

@@ -138,26 +138,28 @@ final class SMTPTestServer {
 struct TestCertificate {
     /// A fresh 2048-bit RSA key: its PEM, and its public key as base64 DER (a DKIM DNS record's p=).
     static func rsaKey() throws -> (pem: String, publicKeyBase64: String) {
-        func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            let output = Pipe()
-            let inputPipe = Pipe()
-            process.standardOutput = output
-            process.standardInput = inputPipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            if let input { inputPipe.fileHandleForWriting.write(input) }
-            try inputPipe.fileHandleForWriting.close()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw TestServerError("openssl \(arguments[0]) failed") }
-            return data
-        }
         let pem = try openssl(["genrsa", "2048"])
         let der = try openssl(["rsa", "-pubout", "-outform", "DER"], input: pem)
         return (String(decoding: pem, as: UTF8.self), der.base64EncodedString())
+    }
+
+    /// Runs openssl; answers what it printed.
+    static func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        let output = Pipe()
+        let inputPipe = Pipe()
+        process.standardOutput = output
+        process.standardInput = inputPipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(input) }
+        try inputPipe.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestServerError("openssl \(arguments[0]) failed") }
+        return data
     }
 
     let certificate: URL
@@ -168,14 +170,8 @@ struct TestCertificate {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         certificate = folder.appendingPathComponent("cert.pem")
         key = folder.appendingPathComponent("key.pem")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.path, "-out", certificate.path]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerError("openssl could not make a certificate") }
+        _ = try Self.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                              "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.path, "-out", certificate.path])
     }
 }
 
