@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain logic: no HTTP, no SQL.
@@ -60,6 +62,15 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // Newsletter issues: Markdown to HTML and text, personalised through a Mustache layout. Pure.
+        .target(
+            name: "Newsletter",
+            dependencies: [
+                .product(name: "Ink", package: "Ink"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Sending mail through an SMTP server with libcurl.
         .target(
             name: "Mailer",
@@ -77,7 +88,7 @@ let package = Package(
         .target(
             name: "KoblingAPI",
             dependencies: [
-                "KoblingCore", "Storage", "Mail", "OpenAPISpec",
+                "KoblingCore", "Storage", "Mail", "Newsletter", "OpenAPISpec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "KoblingTests",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "Mailer", "KoblingCore", "Matching", "MatchingFixtures",
+                "KoblingAPI", "Storage", "Mail", "Mailer", "Newsletter", "KoblingCore", "Matching", "MatchingFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -53,7 +53,13 @@ public enum MessageRenderer {
     static func mailbox(_ mailbox: Mailbox) -> String {
         guard let name = mailbox.name, !name.isEmpty else { return mailbox.address }
         let isPlain = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "." || $0 == "-") }
-        return isPlain ? "\(name) <\(mailbox.address)>" : "\(encodedWord(name)) <\(mailbox.address)>"
+        if isPlain { return "\(name) <\(mailbox.address)>" }
+        // Printable ASCII with specials such as < , @ " becomes an RFC 5322 quoted string.
+        if name.allSatisfy({ $0.isASCII && !$0.isNewline && ($0.asciiValue ?? 0) >= 32 }) {
+            let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(quoted)\" <\(mailbox.address)>"
+        }
+        return "\(encodedWord(name)) <\(mailbox.address)>"
     }
 
     /// RFC 2047 B-encoding in words of at most 36 bytes of text (60 characters encoded), so that a

@@ -156,6 +156,8 @@ extension AppDatabase {
             try db.execute(
                 sql: "UPDATE subscriber SET status = 'confirmed', confirmTokenHash = NULL, confirmExpiresAt = NULL, confirmedAt = ?, updatedAt = ? WHERE id = ?",
                 arguments: [now, now, row["id"] as String])
+            // Confirming is the address answering: mail reaches it again.
+            try liftSuppression(of: row["email"], db)
             return SubscriptionState(listId: row["listId"], listName: row["listName"], email: row["email"], status: .confirmed)
         }
     }
@@ -260,6 +262,82 @@ extension AppDatabase {
             guard try MailingListRecord.exists(db, key: listId) else { throw KoblingError.notFound("No such list.") }
             return try Row.fetchAll(db, sql: "SELECT * FROM subscriber WHERE listId = ? ORDER BY email, id", arguments: [listId])
                 .map(Subscriber.init)
+        }
+    }
+}
+
+/// What an import did, row by row where a row was left alone.
+public struct ImportReport: Sendable, Equatable, Encodable {
+    public struct Skipped: Sendable, Equatable, Encodable {
+        public var line: Int
+        public var email: String
+        public var reason: String
+    }
+
+    public var added = 0
+    public var updated = 0
+    public var skipped: [Skipped] = []
+}
+
+extension AppDatabase {
+    /// Imports subscribers into a list in one transaction. New addresses are added as the CSV
+    /// says; a pending subscription becomes confirmed with the imported consent record; an
+    /// imported opt-out unsubscribes. An address that unsubscribed here or is suppressed is never
+    /// subscribed again by an import: only the person can do that.
+    public func importSubscribers(listId: String, _ rows: [ImportedSubscriber], source: String) async throws -> ImportReport {
+        let now = self.now
+        return try await writer.write { db in
+            guard let list = try MailingListRecord.fetchOne(db, key: listId) else { throw KoblingError.notFound("No such list.") }
+            var report = ImportReport()
+            for row in rows {
+                let consentText = row.consentText ?? list.consentText
+                let consentSource = row.consentSource ?? source
+                let existing = try Row.fetchOne(
+                    db, sql: "SELECT id, status FROM subscriber WHERE listId = ? AND email = ?", arguments: [listId, row.email.value])
+                let suppressed = try String.fetchOne(db, sql: "SELECT reason FROM suppression WHERE email = ?", arguments: [row.email.value])
+                let current = existing.flatMap { SubscriptionStatus(rawValue: $0["status"]) }
+                func skip(_ reason: String) { report.skipped.append(.init(line: row.line, email: row.email.value, reason: reason)) }
+                switch (row.status, current) {
+                case (.confirmed, nil) where suppressed != nil:
+                    skip("The address is suppressed after bounces; it must subscribe and confirm itself.")
+                case (_, nil):
+                    let confirmed = row.status == .confirmed
+                    try db.execute(
+                        sql: """
+                            INSERT INTO subscriber (id, listId, email, name, status, unsubscribeToken, consentText, consentAt,
+                              consentSource, createdAt, updatedAt, confirmedAt)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [ids.next("sub"), listId, row.email.value, row.name, row.status.rawValue, SecretToken.generate(),
+                                    consentText, row.consentAt.isEmpty ? now : row.consentAt, consentSource, now, now,
+                                    confirmed ? row.consentAt : nil])
+                    report.added += 1
+                case (.confirmed, .unsubscribed?), (.confirmed, .suppressed?):
+                    skip("The address \(current == .unsubscribed ? "unsubscribed" : "is suppressed") here; only they can subscribe again.")
+                case (.confirmed, .confirmed?), (.unsubscribed, .unsubscribed?):
+                    if let name = row.name {
+                        try db.execute(sql: "UPDATE subscriber SET name = ?, updatedAt = ? WHERE id = ? AND name IS NOT ?",
+                                       arguments: [name, now, existing?["id"] as String?, name])
+                        if db.changesCount > 0 { report.updated += 1; continue }
+                    }
+                    skip("Already \(row.status.rawValue); nothing to change.")
+                case (.confirmed, .pending?):
+                    try db.execute(
+                        sql: """
+                            UPDATE subscriber SET status = 'confirmed', name = COALESCE(?, name), confirmTokenHash = NULL, confirmExpiresAt = NULL,
+                              consentText = ?, consentAt = ?, consentSource = ?, confirmedAt = ?, updatedAt = ?
+                            WHERE id = ?
+                            """,
+                        arguments: [row.name, consentText, row.consentAt, consentSource, row.consentAt, now, existing?["id"] as String?])
+                    report.updated += 1
+                case (.unsubscribed, _):
+                    try db.execute(
+                        sql: "UPDATE subscriber SET status = 'unsubscribed', confirmTokenHash = NULL, confirmExpiresAt = NULL, updatedAt = ? WHERE id = ?",
+                        arguments: [now, existing?["id"] as String?])
+                    report.updated += 1
+                }
+            }
+            return report
         }
     }
 }

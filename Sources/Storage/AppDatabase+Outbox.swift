@@ -21,10 +21,25 @@ public struct OutboxMail: Sendable, Equatable {
     }
 }
 
+/// A row the worker is about to send, with what a newsletter row needs to be composed.
+public struct ClaimedMail: Sendable {
+    public struct Newsletter: Sendable, Equatable {
+        public var issueId: String
+        public var name: String?
+        public var unsubscribeToken: String
+    }
+
+    public var entry: OutboxEntry
+    /// Set for a newsletter row: its message is composed from the issue when it goes out.
+    public var newsletter: Newsletter?
+}
+
 /// One outbox row as organisers and the worker see it.
 public struct OutboxEntry: Sendable, Equatable, Encodable {
     public enum Status: String, Sendable, Codable, CaseIterable {
         case queued, sending, sent, failed
+        /// Not sent after all: unsubscribed or suppressed before its turn, or its send cancelled.
+        case skipped
     }
 
     public var id: String
@@ -38,6 +53,8 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
     public var reply: String?
     public var createdAt: String
     public var sentAt: String?
+    /// The newsletter issue the row belongs to.
+    public var issueId: String?
     /// The message itself; left out of listings.
     public var message: Data?
 
@@ -53,11 +70,12 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
         reply = record.reply
         createdAt = record.createdAt
         sentAt = record.sentAt
+        issueId = record.issueId
         message = withMessage ? record.message : nil
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, kind, recipient, status, attempts, notBefore, lastError, messageId, reply, createdAt, sentAt
+        case id, kind, recipient, status, attempts, notBefore, lastError, messageId, reply, createdAt, sentAt, issueId
     }
 
     /// Every field, null when empty, as the spec says.
@@ -74,6 +92,7 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
         try container.encode(reply, forKey: .reply)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(sentAt, forKey: .sentAt)
+        try container.encode(issueId, forKey: .issueId)
     }
 }
 
@@ -90,7 +109,7 @@ extension AppDatabase {
         try OutboxRecord(
             id: ids.next("mail"), kind: mail.kind, dedupeKey: mail.dedupeKey, recipient: mail.recipient, message: mail.message,
             status: OutboxEntry.Status.queued.rawValue, attempts: 0, notBefore: now, lastError: nil, messageId: nil,
-            reply: nil, createdAt: now, updatedAt: now, sentAt: nil
+            reply: nil, createdAt: now, updatedAt: now, sentAt: nil, issueId: nil, subscriberId: nil
         ).insert(db)
         return true
     }
@@ -119,29 +138,58 @@ extension AppDatabase {
         }
     }
 
-    /// Marks up to `limit` due rows "sending" and answers them, oldest first. Called by the one
-    /// worker; the status change is what makes a restart treat them as in flight.
-    public func claimDueMail(limit: Int) async throws -> [OutboxEntry] {
+    /// Kinds of mail a person asks for themself (a confirmation link, a password reset): they go
+    /// out even to a suppressed address, since confirming again is how suppression ends.
+    public static let requestedKinds: Set<String> = ["subscriptionConfirmation", "passwordReset"]
+
+    /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
+    /// Rows of a newsletter whose send is paused or cancelled wait; a row whose subscriber
+    /// unsubscribed meanwhile, or whose address is suppressed, is marked skipped instead. Marking
+    /// one row at a time, just before its SMTP transaction, keeps the rows a crash can leave
+    /// "sending" to those really in flight.
+    public func claimNextMail() async throws -> ClaimedMail? {
         let now = self.now
         return try await writer.write { db in
-            let records = try OutboxRecord
-                .filter(OutboxRecord.Columns.status == OutboxEntry.Status.queued.rawValue && OutboxRecord.Columns.notBefore <= now)
-                .order(OutboxRecord.Columns.notBefore, OutboxRecord.Columns.createdAt, OutboxRecord.Columns.id)
-                .limit(limit)
-                .fetchAll(db)
-            for var record in records {
+            while true {
+                guard var record = try OutboxRecord.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM outbox o
+                        WHERE o.status = 'queued' AND o.notBefore <= ?
+                          AND (o.issueId IS NULL
+                               OR EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = o.issueId AND i.status = 'sending'))
+                        ORDER BY o.notBefore, o.createdAt, o.id LIMIT 1
+                        """,
+                    arguments: [now])
+                else { return nil }
+                var newsletter: ClaimedMail.Newsletter?
+                if let issueId = record.issueId {
+                    let subscriber = try Row.fetchOne(
+                        db, sql: "SELECT name, status, unsubscribeToken FROM subscriber WHERE id = ?", arguments: [record.subscriberId])
+                    guard let subscriber, subscriber["status"] == SubscriptionStatus.confirmed.rawValue else {
+                        let status: String = subscriber?["status"] ?? "erased"
+                        try skip(record.id, reason: "not sent: the subscriber is \(status) now", now: now, db)
+                        continue
+                    }
+                    newsletter = ClaimedMail.Newsletter(
+                        issueId: issueId, name: subscriber["name"], unsubscribeToken: subscriber["unsubscribeToken"])
+                }
+                if !Self.requestedKinds.contains(record.kind),
+                   let reason = try String.fetchOne(db, sql: "SELECT reason FROM suppression WHERE email = ?", arguments: [record.recipient]) {
+                    try skip(record.id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
+                    continue
+                }
                 record.status = OutboxEntry.Status.sending.rawValue
                 record.attempts += 1
                 record.updatedAt = now
                 try record.update(db)
-            }
-            return records.map { record in
-                var entry = OutboxEntry(record, withMessage: true)
-                entry.status = .sending
-                entry.attempts = record.attempts + 1
-                return entry
+                return ClaimedMail(entry: OutboxEntry(record, withMessage: true), newsletter: newsletter)
             }
         }
+    }
+
+    private func skip(_ id: String, reason: String, now: String, _ db: Database) throws {
+        try db.execute(sql: "UPDATE outbox SET status = 'skipped', lastError = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, id])
     }
 
     /// The server took the message (its 250 came back).
@@ -174,11 +222,12 @@ extension AppDatabase {
         }
     }
 
-    /// The outbox for organisers, oldest first, optionally of one status.
-    public func outbox(status: OutboxEntry.Status?, page: PageRequest) async throws -> Page<OutboxEntry> {
+    /// The outbox for organisers, oldest first, optionally of one status or one newsletter issue.
+    public func outbox(status: OutboxEntry.Status?, issueId: String? = nil, page: PageRequest) async throws -> Page<OutboxEntry> {
         try await writer.read { db in
             var request = OutboxRecord.all()
             if let status { request = request.filter(OutboxRecord.Columns.status == status.rawValue) }
+            if let issueId { request = request.filter(Column("issueId") == issueId) }
             if let after = page.after, after.count == 2 {
                 request = request.filter(sql: "(createdAt, id) > (?, ?)", arguments: [after[0], after[1]])
             }

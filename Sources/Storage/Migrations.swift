@@ -177,6 +177,77 @@ extension AppDatabase {
                 CREATE INDEX subscribeAttempt_key ON subscribeAttempt(key, createdAt);
                 """)
         }
+        migrator.registerMigration("v5 newsletter issues, bounces and suppression") { db in
+            // The outbox gains the issue and subscriber a newsletter row is for (one row per pair)
+            // and a "skipped" state for rows that must not go out after all (an unsubscribe during
+            // the send, a suppressed address, a cancelled send). SQLite cannot change a CHECK, so
+            // the table is built anew.
+            try db.execute(sql: """
+                CREATE TABLE newsletterIssue (
+                  id TEXT PRIMARY KEY,
+                  listId TEXT NOT NULL REFERENCES mailingList(id) ON DELETE CASCADE,
+                  subject TEXT NOT NULL,
+                  preheader TEXT NOT NULL,
+                  body TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('draft', 'scheduled', 'held', 'sending', 'paused', 'cancelled', 'sent')),
+                  statusReason TEXT,
+                  scheduledAt TEXT,
+                  version INTEGER NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  startedAt TEXT,
+                  sentAt TEXT
+                );
+                CREATE INDEX newsletterIssue_list ON newsletterIssue(listId, createdAt);
+                CREATE INDEX newsletterIssue_status ON newsletterIssue(status, scheduledAt);
+                CREATE INDEX newsletterIssue_sent ON newsletterIssue(sentAt, id) WHERE status = 'sent';
+
+                CREATE TABLE outboxNew (
+                  id TEXT PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  dedupeKey TEXT UNIQUE,
+                  recipient TEXT NOT NULL,
+                  message BLOB NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  notBefore TEXT NOT NULL,
+                  lastError TEXT,
+                  messageId TEXT,
+                  reply TEXT,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  sentAt TEXT,
+                  issueId TEXT REFERENCES newsletterIssue(id) ON DELETE CASCADE,
+                  subscriberId TEXT REFERENCES subscriber(id) ON DELETE SET NULL
+                );
+                INSERT INTO outboxNew (id, kind, dedupeKey, recipient, message, status, attempts, notBefore, lastError,
+                  messageId, reply, createdAt, updatedAt, sentAt)
+                SELECT id, kind, dedupeKey, recipient, message, status, attempts, notBefore, lastError,
+                  messageId, reply, createdAt, updatedAt, sentAt FROM outbox;
+                DROP TABLE outbox;
+                ALTER TABLE outboxNew RENAME TO outbox;
+                CREATE INDEX outbox_due ON outbox(status, notBefore);
+                CREATE INDEX outbox_created ON outbox(createdAt, id);
+                CREATE UNIQUE INDEX outbox_issue_subscriber ON outbox(issueId, subscriberId) WHERE issueId IS NOT NULL;
+                CREATE INDEX outbox_issue_status ON outbox(issueId, status) WHERE issueId IS NOT NULL;
+
+                CREATE TABLE bounce (
+                  id TEXT PRIMARY KEY,
+                  email TEXT NOT NULL,
+                  kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft')),
+                  outboxId TEXT NOT NULL,
+                  detail TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  UNIQUE (outboxId, kind)
+                );
+                CREATE INDEX bounce_email ON bounce(email, createdAt);
+                CREATE TABLE suppression (
+                  email TEXT PRIMARY KEY,
+                  reason TEXT NOT NULL,
+                  createdAt TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

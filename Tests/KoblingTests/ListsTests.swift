@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
+import KoblingCore
 import Mail
 @testable import KoblingAPI
 @testable import Storage

@@ -11,6 +11,8 @@ public struct AppServices: Sendable {
     public let mail: any MailTransport
     /// Sends what the outbox holds; runs beside the HTTP server.
     public let outbox: OutboxWorker
+    /// Newsletter issues as email.
+    let newsletter: NewsletterMail
     public let clock: Clock
     public let metrics: PrometheusCollectorRegistry
     let hasher: PasswordHasher
@@ -20,7 +22,11 @@ public struct AppServices: Sendable {
         configuration: AppConfiguration, database: AppDatabase, mail: any MailTransport, clock: Clock = .system,
         metrics: PrometheusCollectorRegistry = .init(), outboxSettings: OutboxWorker.Settings = .init()
     ) {
-        outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings)
+        let newsletter = NewsletterMail(database: database, configuration: configuration)
+        self.newsletter = newsletter
+        outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings) { delivery, recipient in
+            try await newsletter.compose(delivery, to: recipient)
+        }
         self.configuration = configuration
         self.database = database
         self.mail = mail

@@ -18,6 +18,8 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     TagsController(services: services).addRoutes(to: routes)
     OutboxController(services: services).addRoutes(to: routes)
     ListsController(services: services).addRoutes(to: routes)
+    NewsletterController(services: services).addRoutes(to: routes)
+    ArchiveController(services: services).addRoutes(to: routes)
     table.set(routes.operations)
     return (router, routes.operations)
 }

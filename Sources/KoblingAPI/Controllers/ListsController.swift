@@ -21,6 +21,7 @@ struct ListsController {
         routes.add(.post, "/v1/lists/{id}/subscriptions", .anyone, subscribe)
         routes.add(.get, "/v1/lists/{id}/subscribers", .organiser, subscribers)
         routes.add(.get, "/v1/lists/{id}/subscribers.csv", .organiser, export)
+        routes.add(.post, "/v1/lists/{id}/subscribers.csv", .organiser, importCSV)
         routes.add(.post, "/v1/subscriptions/confirm", .anyone, confirm)
         routes.add(.get, "/v1/unsubscribe/{token}", .anyone, unsubscribePage)
         routes.add(.post, "/v1/unsubscribe/{token}", .anyone, unsubscribe)
@@ -63,6 +64,19 @@ struct ListsController {
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"subscribers-\(listId).csv\""],
             body: .init(byteBuffer: ByteBuffer(string: csv)))
+    }
+
+    /// The largest CSV an import takes.
+    static let importLimit = 16 << 20
+
+    /// Imports subscribers from CSV (the export's columns, or just email, name and consent_at) in
+    /// one transaction: every bad row is named and nothing is imported, or all of it is.
+    @Sendable func importCSV(_ request: Request, context: KoblingContext) async throws -> Response {
+        let listId = try context.parameters.require("id")
+        let text = try await RequestBody.text(request, type: "text/csv", limit: Self.importLimit)
+        let rows = try SubscriberCSV.read(text)
+        let source = "imported by \(context.caller?.email ?? "an organiser") on \(Timestamp.string(services.clock.now()).prefix(10))"
+        return try JSONResponse.make(try await services.database.importSubscribers(listId: listId, rows, source: source))
     }
 
     /// Always 202 when the input is valid, whether or not the address was subscribed already, so
@@ -168,6 +182,13 @@ enum HTML {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
+    /// A whole HTML document as the response.
+    static func document(_ html: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     static func page(title: String, body: String) -> Response {
         let html = """
             <!doctype html>
@@ -180,16 +201,5 @@ enum HTML {
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-}
-
-enum CSV {
-    /// One RFC 4180 field: quoted when it holds a comma, a quote or a line break. A leading =, +,
-    /// - or @ is prefixed with ' so that spreadsheets do not run it as a formula.
-    static func field(_ value: String) -> String {
-        var value = value
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -30,10 +30,11 @@ struct OutboxController {
     }
 
     @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
-        var query = Query(request, allowed: ["status"])
+        var query = Query(request, allowed: ["status", "issueId"])
         let status = query.enumeration("status", OutboxEntry.Status.self)
+        let issueId = query.string("issueId")
         let page = try query.page()
-        let result = try await services.database.outbox(status: status, page: page)
+        let result = try await services.database.outbox(status: status, issueId: issueId, page: page)
         let counts = try await services.database.outboxCounts()
         return try JSONResponse.make(Listing(
             items: result.items, nextCursor: result.nextCursor,

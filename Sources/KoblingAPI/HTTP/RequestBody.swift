@@ -35,6 +35,38 @@ enum RequestBody {
         }
     }
 
+    /// A JSON body that may be left out: nil for an empty body with no content type.
+    static func optionalJSON(_ request: Request, context: KoblingContext) async throws -> JSONValue? {
+        if request.headers[.contentType] == nil {
+            var request = request
+            let buffer = try? await request.collectBody(upTo: 1)
+            if buffer?.readableBytes ?? 0 == 0 { return nil }
+        }
+        return try await json(request, context: context)
+    }
+
+    /// A UTF-8 text body of one media type (such as text/csv), at most `limit` bytes.
+    static func text(_ request: Request, type: String, limit: Int) async throws -> String {
+        let raw = request.headers[.contentType] ?? ""
+        guard raw.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == type else {
+            throw KoblingError.unsupportedMediaType("Send the body as \(type).")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw KoblingError.payloadTooLarge(limit: limit)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw KoblingError.payloadTooLarge(limit: limit)
+        }
+        guard let text = String(validatingUTF8Data: Data(buffer.readableBytesView)) else {
+            throw KoblingError.malformed("The body is not valid UTF-8.")
+        }
+        return text
+    }
+
     private static func checkContentType(_ request: Request, mergePatch: Bool) throws {
         let expected = mergePatch ? "application/merge-patch+json or application/json" : "application/json"
         guard let raw = request.headers[.contentType] else {

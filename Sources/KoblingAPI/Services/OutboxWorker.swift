@@ -5,10 +5,24 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 
+extension MailDeliveryError {
+    /// The bounce this failure is: a reply refusing the recipient or its message, hard for a 5xx,
+    /// soft for a 4xx. Nil for failures of the connection, the setup or the sender.
+    var bounce: AppDatabase.BounceKind? {
+        guard stage == .recipient || stage == .data, let code else { return nil }
+        switch code {
+        case 500..<600: return .hard
+        // 421 is the server closing the connection, not a word about the address.
+        case 400..<500 where code != 421: return .soft
+        default: return nil
+        }
+    }
+}
+
 /// Sends what the outbox holds, in the background, through the one mail transport.
 ///
-/// Each row is marked "sending" before its SMTP transaction starts and "sent" after the server's
-/// 250. Rows found "sending" when the worker starts were in flight when the process stopped:
+/// `concurrency` lanes work side by side; each claims one row, marks it "sending" just before its
+/// SMTP transaction starts and "sent" after the server's 250, then claims the next. Rows found "sending" when the worker starts were in flight when the process stopped:
 /// whether the server took them is unknown, so they are sent again. A message is therefore never
 /// lost, and at most `concurrency` messages (those in flight at a crash) can arrive twice; the
 /// window is between the server's 250 and the database write that follows it.
@@ -16,7 +30,12 @@ import Synchronization
 /// Transient failures (4xx, lost connections) are retried with exponential backoff, from 30 s to
 /// an hour, up to `maxAttempts`; permanent ones (5xx) are recorded with the server's reply. A
 /// setup fault (no TLS, refused login) or `failureLimit` failures in a row pause the worker with
-/// the reason, until an organiser resumes it.
+/// the reason, until an organiser resumes it. A refused address is a bounce: hard (5xx) bounces
+/// suppress it at once, soft (4xx) ones after several messages.
+///
+/// Newsletter rows carry no message: it is composed from the issue when the row's turn comes, so
+/// that an unsubscribe during the send is respected and the outbox stays small. Scheduled issues
+/// start here too; one found more than `lateSendGrace` past its time is held for an organiser.
 public final class OutboxWorker: Service, Sendable {
     public struct Settings: Sendable {
         /// How many messages go out at once (the transport's connection count).
@@ -28,6 +47,8 @@ public final class OutboxWorker: Service, Sendable {
         public var firstRetry: TimeInterval = 30
         public var lastRetry: TimeInterval = 3600
         public var pollInterval: Duration = .seconds(1)
+        /// How late a scheduled issue may still start; later, it waits for an organiser.
+        public var lateSendGrace: TimeInterval = 30 * 60
         /// Whether `run` sends in the background. Off where the caller drives the worker with
         /// `runOnce` itself (the tests), so that nothing races it.
         public var sendsInBackground = true
@@ -41,14 +62,22 @@ public final class OutboxWorker: Service, Sendable {
         var failuresInARow = 0
     }
 
+    /// Composes a newsletter row's message for its recipient.
+    public typealias NewsletterComposer = @Sendable (ClaimedMail.Newsletter, _ recipient: String) async throws -> MailMessage
+
     private let database: AppDatabase
     private let transport: any MailTransport
+    private let composeNewsletter: NewsletterComposer
     private let settings: Settings
     private let logger: Logger
     private let state = Mutex(State())
     private let pacing = Mutex(ContinuousClock.now)
 
-    public init(database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(), logger: Logger = Logger(label: "kobling.outbox")) {
+    public init(
+        database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(),
+        logger: Logger = Logger(label: "kobling.outbox"), composeNewsletter: @escaping NewsletterComposer
+    ) {
+        self.composeNewsletter = composeNewsletter
         self.database = database
         self.transport = transport
         self.settings = settings
@@ -98,21 +127,32 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// Sends every due message (unless paused); answers how many were attempted.
+    /// Starts due scheduled issues, then sends every due message (unless paused) through
+    /// `concurrency` lanes; answers how many were attempted.
     @discardableResult
     public func runOnce() async throws -> Int {
-        var attempted = 0
-        while pausedReason == nil {
-            let batch = try await database.claimDueMail(limit: settings.concurrency)
-            if batch.isEmpty { break }
-            await withTaskGroup(of: Void.self) { group in
-                for entry in batch {
-                    group.addTask { await self.deliver(entry) }
+        try await database.startDueIssues(grace: settings.lateSendGrace)
+        // Each lane answers how many it attempted and the database error that stopped it, if any.
+        let lanes = await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            for _ in 0..<max(settings.concurrency, 1) {
+                group.addTask {
+                    var attempted = 0
+                    do {
+                        while self.pausedReason == nil, let mail = try await self.database.claimNextMail() {
+                            await self.deliver(mail)
+                            attempted += 1
+                        }
+                        return (attempted, nil)
+                    } catch {
+                        return (attempted, error)
+                    }
                 }
             }
-            attempted += batch.count
+            return await group.reduce(into: [(Int, (any Error)?)]()) { $0.append($1) }
         }
-        return attempted
+        try await database.finishCompletedIssues()
+        if let error = lanes.compactMap(\.1).first { throw error }
+        return lanes.map(\.0).reduce(0, +)
     }
 
     /// Waits for a wake-up or the poll interval, whichever comes first; returns early on cancellation.
@@ -137,9 +177,19 @@ public final class OutboxWorker: Service, Sendable {
         try? await Task.sleep(until: slot, clock: .continuous)
     }
 
-    private func deliver(_ entry: OutboxEntry) async {
-        guard let data = entry.message, let message = try? JSONDecoder().decode(MailMessage.self, from: data) else {
-            try? await database.markMailFailed(id: entry.id, reason: "the stored message cannot be read")
+    private func deliver(_ mail: ClaimedMail) async {
+        let entry = mail.entry
+        let message: MailMessage
+        do {
+            if let newsletter = mail.newsletter {
+                message = try await composeNewsletter(newsletter, entry.recipient)
+            } else {
+                guard let data = entry.message else { throw MessageUnreadable() }
+                message = try JSONDecoder().decode(MailMessage.self, from: data)
+            }
+        } catch {
+            logger.error("mail cannot be composed", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+            try? await database.markMailFailed(id: entry.id, reason: "the message cannot be composed: \(error)")
             return
         }
         await pace()
@@ -152,6 +202,10 @@ public final class OutboxWorker: Service, Sendable {
         } catch {
             await record(MailDeliveryError(kind: .transient, stage: .connection, detail: "\(error)"), for: entry)
         }
+    }
+
+    private struct MessageUnreadable: Error, CustomStringConvertible {
+        var description: String { "the stored message cannot be read" }
     }
 
     private func record(_ error: MailDeliveryError, for entry: OutboxEntry) async {
@@ -169,8 +223,17 @@ public final class OutboxWorker: Service, Sendable {
         } catch {
             logger.error("outbox update failed", metadata: ["id": "\(entry.id)", "error": "\(error)"])
         }
-        // A refused address says nothing about the setup; every other failure does.
-        if error.isHardBounce { return }
+        // A refused address is a bounce, and says nothing about the setup; every other failure does.
+        if let bounce = error.bounce {
+            do {
+                if try await database.recordBounce(email: entry.recipient, kind: bounce, outboxId: entry.id, detail: error.description) {
+                    logger.notice("address suppressed after bounces", metadata: ["id": "\(entry.id)"])
+                }
+            } catch {
+                logger.error("bounce not recorded", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+            }
+            return
+        }
         state.withLock { state in
             state.failuresInARow += 1
             if state.pausedReason == nil {

@@ -27,3 +27,16 @@ public enum Timestamp {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 }
+
+extension Timestamp {
+    /// Reads an RFC 3339 time with any offset (`2026-12-01T09:00:00+01:00`), fractions of a second
+    /// allowed; nil when it is not one.
+    public static func parse(_ text: String) -> Date? {
+        guard text.count <= 40, text.firstMatch(of: /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/) != nil else {
+            return nil
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = text.contains(".") ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        return formatter.date(from: text.uppercased())
+    }
+}

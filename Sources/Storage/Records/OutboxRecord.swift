@@ -17,6 +17,8 @@ struct OutboxRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var createdAt: String
     var updatedAt: String
     var sentAt: String?
+    var issueId: String?
+    var subscriberId: String?
 
     enum Columns {
         static let status = Column(CodingKeys.status)
