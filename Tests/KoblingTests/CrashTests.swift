@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import KoblingCore
+@testable import Storage
+import Testing
+
+/// A real `kobling serve` process killed with SIGKILL in the middle of a newsletter send, then
+/// started again: at the SMTP server, every confirmed subscriber has the issue, nobody else does,
+/// and the only copies that came twice are of messages that were in flight at the kill.
+@Suite(.serialized) struct CrashTests {
+    static let binary = SMTPTestServer.root.appendingPathComponent(".build/debug/kobling")
+    static let connections = 4
+
+    /// `kobling serve` on a free port, sending to the given SMTP server.
+    static func serve(folder: URL, smtpPort: Int) throws -> Process {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw TestServerError("no kobling binary at \(binary.path): run swift build --build-tests")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["serve", "--port", "\(try SMTPTestServer.freePort())", "--data-dir", folder.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["KOBLING_SMTP_URL"] = "smtp://127.0.0.1:\(smtpPort)?tls=none&connections=\(connections)"
+        environment["KOBLING_MAIL_RATE"] = "2000"
+        environment["KOBLING_LOG_LEVEL"] = "error"
+        environment["KOBLING_MAIL_FROM"] = "Kobling <nyhedsbrev@kobling.test>"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            guard Date() < deadline else { throw TestServerError("timed out waiting until \(what)") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    @Test func aSendKilledMidwayReachesEveryConfirmedSubscriberAndRepeatsOnlyWhatWasInFlight() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-crash-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("kobling.sqlite").path)
+
+        // 2,000 confirmed subscribers, and some who must get nothing.
+        let list = try await database.createList(name: "Månedsbrev", description: "", consentText: "Ja tak")
+        let confirmed = (0..<2000).map { "reader\($0)@example.dk" }
+        let unsubscribed = (0..<5).map { "left\($0)@example.dk" }
+        let suppressed = (0..<5).map { "bounced\($0)@example.dk" }
+        let pending = (0..<5).map { "pending\($0)@example.dk" }
+        var csv = "email,name,status,consent_at\n"
+        for (index, email) in (confirmed + suppressed + pending).enumerated() { csv += "\(email),Læser \(index),confirmed,2026-08-01T10:00:00Z\n" }
+        for email in unsubscribed { csv += "\(email),,unsubscribed,\n" }
+        _ = try await database.importSubscribers(listId: list.id, try SubscriberCSV.read(csv), source: "test")
+        for email in suppressed {
+            try await database.recordBounce(email: email, kind: .hard, outboxId: "earlier-\(email)", detail: "550 no such user")
+        }
+        // Asked but never confirmed.
+        let pendingList = pending
+        try await database.writer.write { db in
+            for email in pendingList { try db.execute(sql: "UPDATE subscriber SET status = 'pending' WHERE email = ?", arguments: [email]) }
+        }
+        let issue = try await database.createIssue(
+            listId: list.id, draft: IssueDraft(subject: "Nyt fra hubben", preheader: "", body: "Hej {{firstName}}, her er nyt om **sundheds-AI**."))
+        _ = try await database.sendIssue(id: issue.id)
+        let expected = try await database.allSubscribers(listId: list.id).filter { $0.status == .confirmed }.map(\.email)
+        #expect(Set(expected) == Set(confirmed))
+
+        let smtp = try SMTPTestServer()
+        func arrived() -> Int {
+            (try? FileManager.default.contentsOfDirectory(atPath: smtp.folder.appendingPathComponent("mail").path))?
+                .filter { $0.hasSuffix(".eml") }.count ?? 0
+        }
+
+        // First run: killed once a fifth has arrived.
+        let first = try Self.serve(folder: folder, smtpPort: smtp.port)
+        try Self.waitUntil("400 messages arrived", timeout: 120) { arrived() >= 400 }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let atKill = arrived()
+        let inFlight = try await database.outbox(status: .sending, issueId: issue.id, page: .init(limit: 200)).items.count
+        #expect(atKill < expected.count, "the send finished before the kill; nothing was tested")
+        #expect(inFlight <= Self.connections)
+
+        // Second run: picks up where the first stopped.
+        let second = try Self.serve(folder: folder, smtpPort: smtp.port)
+        defer { if second.isRunning { second.terminate(); second.waitUntilExit() } }
+        let issueId = issue.id
+        try Self.waitUntil("the issue is sent", timeout: 180) {
+            let status = try database.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT status FROM newsletterIssue WHERE id = ?", arguments: [issueId])
+            }
+            return status == "sent"
+        }
+        second.terminate()
+        second.waitUntilExit()
+
+        var received: [String: Int] = [:]
+        for arrival in try smtp.arrivals() {
+            for recipient in arrival.envelope.to { received[recipient, default: 0] += 1 }
+        }
+        #expect(Set(received.keys) == Set(expected), "who got the issue is exactly who was confirmed")
+        let duplicates = received.values.reduce(0) { $0 + $1 - 1 }
+        #expect(duplicates <= inFlight, "\(duplicates) duplicates, \(inFlight) in flight at the kill")
+        for email in unsubscribed + suppressed + pending { #expect(received[email] == nil) }
+        let delivery = try await database.issue(id: issue.id).delivery
+        #expect(delivery.sent == expected.count && delivery.queued == 0 && delivery.sending == 0)
+        print("crash test: \(atKill) arrived before the kill, \(inFlight) in flight, \(duplicates) duplicates, \(received.count) recipients")
+    }
+}
