@@ -36,7 +36,40 @@ extension AppDatabase {
                     report.memberships += db.changesCount
                 }
             }
+            if let newsletter = data.newsletter { try seedNewsletter(newsletter, now: now, report: &report, db) }
             return report
+        }
+    }
+
+    private func seedNewsletter(_ newsletter: SeedData.SeedNewsletter, now: String, report: inout SeedReport, _ db: Database) throws {
+        for list in newsletter.lists where try !MailingListRecord.exists(db, key: list.id) {
+            try MailingListRecord(id: list.id, name: list.name, description: list.description, consentText: list.consentText, createdAt: now).insert(db)
+            report.lists += 1
+        }
+        for subscriber in newsletter.subscribers {
+            guard let list = try MailingListRecord.fetchOne(db, key: subscriber.list) else {
+                throw KoblingError.invalid("/subscribers", "Unknown list \(subscriber.list).")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO subscriber (id, listId, email, name, status, unsubscribeToken, consentText, consentAt, consentSource,
+                      createdAt, updatedAt, confirmedAt)
+                    VALUES (?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (listId, email) DO NOTHING
+                    """,
+                arguments: [ids.next("sub"), list.id, subscriber.email, subscriber.name, SecretToken.generate(), list.consentText,
+                            subscriber.consentAt, subscriber.consentSource, now, now, subscriber.consentAt])
+            report.subscribers += db.changesCount
+        }
+        for issue in newsletter.issues {
+            try db.execute(
+                sql: """
+                    INSERT INTO newsletterIssue (id, listId, subject, preheader, body, status, version, createdAt, updatedAt, startedAt, sentAt)
+                    VALUES (?, ?, ?, ?, ?, 'sent', 1, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
+                    """,
+                arguments: [issue.id, issue.list, issue.subject, issue.preheader, issue.body, issue.sentAt, issue.sentAt, issue.sentAt, issue.sentAt])
+            report.issues += db.changesCount
         }
     }
 }

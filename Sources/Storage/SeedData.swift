@@ -34,14 +34,47 @@ public struct SeedData: Decodable, Sendable {
         public var tags: [String]?
     }
 
+    /// The newsletter: lists, confirmed subscribers with their consent, and issues already sent.
+    public struct SeedNewsletter: Decodable, Sendable {
+        public struct SeedList: Decodable, Sendable {
+            public var id: String
+            public var name: String
+            public var description: String
+            public var consentText: String
+        }
+
+        public struct SeedSubscriber: Decodable, Sendable {
+            public var list: String
+            public var email: String
+            public var name: String?
+            public var consentAt: String
+            public var consentSource: String
+        }
+
+        public struct SeedIssue: Decodable, Sendable {
+            public var id: String
+            public var list: String
+            public var subject: String
+            public var preheader: String
+            public var body: String
+            public var sentAt: String
+        }
+
+        public var lists: [SeedList]
+        public var subscribers: [SeedSubscriber]
+        public var issues: [SeedIssue]
+    }
+
     public var tags: [Tag]
     public var organisations: [SeedOrganisation]
     public var people: [SeedPerson]
+    public var newsletter: SeedNewsletter?
 
-    public init(tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson]) {
+    public init(tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson], newsletter: SeedNewsletter? = nil) {
         self.tags = tags
         self.organisations = organisations
         self.people = people
+        self.newsletter = newsletter
     }
 }
 
@@ -52,8 +85,12 @@ public struct SeedReport: Sendable, Equatable, CustomStringConvertible {
     public var organisations = 0
     public var people = 0
     public var memberships = 0
+    public var lists = 0
+    public var subscribers = 0
+    public var issues = 0
 
     public var description: String {
-        "added \(tags) tags, \(organisations) organisations, \(people) people, \(memberships) memberships"
+        "added \(tags) tags, \(organisations) organisations, \(people) people, \(memberships) memberships, "
+            + "\(lists) mailing lists, \(subscribers) subscribers, \(issues) newsletter issues"
     }
 }

@@ -110,7 +110,7 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Load the demo community; running it twice changes nothing.")
     @OptionGroup var common: CommonOptions
-    @Option(help: "The folder with tags.json, organisations.json and people.json.") var from = "seed"
+    @Option(help: "The folder with tags.json, organisations.json, people.json and newsletter.json.") var from = "seed"
 
     func run() async throws {
         let database = try common.openDatabase(try common.configuration())
@@ -130,10 +130,12 @@ enum SeedFiles {
                 throw ValidationError("Cannot read \(url.path): \(error)")
             }
         }
+        let hasNewsletter = FileManager.default.fileExists(atPath: folder.appendingPathComponent("newsletter.json").path)
         return SeedData(
             tags: try read("tags.json", as: [Tag].self),
             organisations: try read("organisations.json", as: [SeedData.SeedOrganisation].self),
-            people: try read("people.json", as: [SeedData.SeedPerson].self))
+            people: try read("people.json", as: [SeedData.SeedPerson].self),
+            newsletter: hasNewsletter ? try read("newsletter.json", as: SeedData.SeedNewsletter.self) : nil)
     }
 }
 

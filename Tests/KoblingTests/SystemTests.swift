@@ -42,7 +42,15 @@ import Testing
             #expect(eye.contains { $0["name"] as? String == "GazeLab ApS" })
             let researchers = try await client.request(.get, "/v1/people?role=researcher&limit=200").items()
             #expect(researchers.count >= 5)
+
+            // The newsletter's three past issues, monthly from August, are in the archive.
+            let archive = try await client.request(.get, "/v1/newsletter/archive").items()
+            #expect(archive.map { String(($0["sentAt"] as? String ?? "").prefix(7)) } == ["2026-10", "2026-09", "2026-08"])
+            let first = try await client.request(.get, "/v1/newsletter/archive/iss_seed_2026_08").json()
+            #expect((first["text"] as? String)?.contains("Hej alle,") == true)
+            #expect(try await client.request(.get, "/v1/lists").items().count == 2)
         }
+        #expect(first.lists == 2 && first.issues == 3 && first.subscribers >= 6)
     }
 
     @Test func aBackupIsAConsistentCopy() async throws {
@@ -72,6 +80,8 @@ import Testing
         func read<T: Decodable>(_ name: String) throws -> T {
             try JSONDecoder().decode(T.self, from: Data(contentsOf: Self.seedFolder.appendingPathComponent(name)))
         }
-        return SeedData(tags: try read("tags.json"), organisations: try read("organisations.json"), people: try read("people.json"))
+        return SeedData(
+            tags: try read("tags.json"), organisations: try read("organisations.json"), people: try read("people.json"),
+            newsletter: try read("newsletter.json"))
     }
 }
