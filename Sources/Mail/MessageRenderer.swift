@@ -32,7 +32,10 @@ public enum MessageRenderer {
     /// A header line folded at spaces so that each line keeps within 78 characters where it can
     /// (RFC 5322 2.2.3); a single word longer than that, such as a long URL, stays whole.
     static func folded(_ name: String, _ value: String) -> String {
-        let words = value.replacingOccurrences(of: "\r\n ", with: " ").split(separator: " ", omittingEmptySubsequences: false)
+        if name.utf8.count + value.utf8.count + 2 <= 78 && !value.utf8.contains(13) { return "\(name): \(value)" }
+        // Encoded words come folded already; unfold them to fold the whole line afresh.
+        let unfolded = value.utf8.contains(13) ? value.replacingOccurrences(of: "\r\n ", with: " ") : value
+        let words = unfolded.split(separator: " ", omittingEmptySubsequences: false)
         var lines: [String] = []
         var line = "\(name):"
         for word in words {
@@ -80,36 +83,57 @@ public enum MessageRenderer {
         return words.joined(separator: "\r\n ")
     }
 
+    /// RFC 5322 date in UTC, written by hand: a DateFormatter per message costs more than the
+    /// rest of rendering, and one shared formatter would need a lock.
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int?) -> String { let value = value ?? 0; return value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[(parts.weekday ?? 1) - 1]), \(two(parts.day)) \(months[(parts.month ?? 1) - 1]) \(parts.year ?? 1970) "
+            + "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)) +0000"
     }
 }
 
 public enum QuotedPrintable {
     /// RFC 2045 quoted-printable over UTF-8, with soft breaks keeping lines at most 76 characters.
+    /// Line ends (CRLF, LF or CR) become CRLF; a space or tab before a line end is encoded. Works
+    /// on bytes: a newsletter send encodes every message it sends.
     public static func encode(_ text: String) -> String {
-        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        return normalised.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            var output = ""
-            var lineLength = 0
-            let bytes = Array(line.utf8)
-            for (index, byte) in bytes.enumerated() {
-                let isLast = index == bytes.count - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !isLast)
-                let token = literal ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
-                if lineLength + token.count > 75 {
-                    output += "=\r\n"
-                    lineLength = 0
-                }
-                output += token
-                lineLength += token.count
+        let bytes = Array(text.utf8)
+        let hex = Array("0123456789ABCDEF".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 8 + 16)
+        var lineLength = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 13 || byte == 10 {
+                if byte == 13, index + 1 < bytes.count, bytes[index + 1] == 10 { index += 1 }
+                output.append(13)
+                output.append(10)
+                lineLength = 0
+                index += 1
+                continue
             }
-            return output
-        }.joined(separator: "\r\n")
+            let endsLine = index + 1 == bytes.count || bytes[index + 1] == 10 || bytes[index + 1] == 13
+            let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !endsLine)
+            let width = literal ? 1 : 3
+            if lineLength + width > 75 {
+                output.append(contentsOf: [61, 13, 10])
+                lineLength = 0
+            }
+            if literal {
+                output.append(byte)
+            } else {
+                output.append(contentsOf: [61, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            }
+            lineLength += width
+            index += 1
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 
     public static func decode(_ text: String) -> String {

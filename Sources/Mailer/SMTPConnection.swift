@@ -137,25 +137,25 @@ private let readBody: kobling_curl_read_callback = { buffer, size, count, contex
 }
 
 private let recordConversation: kobling_curl_debug_callback = { _, type, data, size, context in
-    guard let data, let context else { return 0 }
+    // Only commands and replies matter; the message body passes by as data and is not read.
+    guard let data, let context, type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-    let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    switch type {
-    case CURLINFO_HEADER_IN:
-        if !text.isEmpty { transfer.replies.append(text) }
-    case CURLINFO_HEADER_OUT:
-        let verb = text.prefix { $0 != " " && $0 != ":" }.uppercased()
-        switch verb {
-        case "STARTTLS": transfer.stage = .tls
-        case "AUTH": transfer.stage = .authentication
-        case "MAIL": transfer.stage = .sender
-        case "RCPT": transfer.stage = .recipient
-        case "DATA": transfer.stage = .data
-        default: break
-        }
-    default:
-        break
+    // Lines end in CRLF; only the text before it matters.
+    var bytes = UnsafeRawBufferPointer(start: data, count: size)
+    while let last = bytes.last, last == 10 || last == 13 || last == 32 { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
+    guard !bytes.isEmpty else { return 0 }
+    if type == CURLINFO_HEADER_IN {
+        transfer.replies.append(String(decoding: bytes, as: UTF8.self))
+        return 0
+    }
+    let verb = String(decoding: bytes.prefix { $0 != 32 && $0 != 58 }.prefix(8), as: UTF8.self).uppercased()
+    switch verb {
+    case "STARTTLS": transfer.stage = .tls
+    case "AUTH": transfer.stage = .authentication
+    case "MAIL": transfer.stage = .sender
+    case "RCPT": transfer.stage = .recipient
+    case "DATA": transfer.stage = .data
+    default: break
     }
     return 0
 }
