@@ -53,7 +53,10 @@ public struct IssueTemplate: Sendable {
     private let library: MustacheLibrary
     private let archiveURL: String
     private let listName: String
-
+    /// The issue rendered once for a reader with a name and once for one without, with markers
+    /// where the reader's own values go: rendering for a reader only joins the pieces.
+    private let named: Pieces
+    private let unnamed: Pieces
     /// Compiles `content`; `archiveURL` is where the issue can be read in a browser.
     public init(_ content: IssueContent, archiveURL: String) throws(Invalid) {
         try Self.validate(content)
@@ -71,6 +74,10 @@ public struct IssueTemplate: Sendable {
         self.library = library
         self.archiveURL = archiveURL
         self.listName = content.listName
+        named = Pieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
+                                            name: Marker.name, firstName: Marker.firstName, unsubscribeURL: Marker.unsubscribeURL))
+        unnamed = Pieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
+                                              name: nil, firstName: nil, unsubscribeURL: Marker.unsubscribeURL))
     }
 
     /// Checks that every field parses as a template and uses only the known variables.
@@ -108,20 +115,130 @@ public struct IssueTemplate: Sendable {
 
     /// The issue for one reader, or for the archive when `reader` is nil.
     public func render(for reader: Reader?) -> RenderedIssue {
-        var context: [String: Any] = ["listName": listName, "archiveURL": archiveURL]
-        if let name = reader?.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty {
-            context["name"] = name
-            context["firstName"] = String(name.split(separator: " ").first ?? Substring(name))
+        guard let reader else {
+            return Self.renderTemplates(library, listName: listName, archiveURL: archiveURL, name: nil, firstName: nil, unsubscribeURL: nil)
         }
-        if let reader { context["unsubscribeURL"] = reader.unsubscribeURL }
-        let subject = render("subject", context).replacingOccurrences(of: "\n", with: " ")
-        let preheader = render("preheader", context)
-        context["subject"] = subject
-        context["preheader"] = preheader
-        return RenderedIssue(subject: subject, preheader: preheader, html: render("html", context), text: render("text", context))
+        let name = reader.name?.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\n", with: " ") ?? ""
+        let values = Values(
+            name: name, firstName: name.split(separator: " ").first.map(String.init) ?? name, unsubscribeURL: reader.unsubscribeURL)
+        return (name.isEmpty ? unnamed : named).render(values)
     }
 
-    private func render(_ template: String, _ context: [String: Any]) -> String {
-        library.render(context, withTemplate: template) ?? ""
+    /// Renders every template with the given values (nil leaves a variable out, so that
+    /// `{{^name}}` sections show).
+    private static func renderTemplates(
+        _ library: MustacheLibrary, listName: String, archiveURL: String, name: String?, firstName: String?, unsubscribeURL: String?
+    ) -> RenderedIssue {
+        var context: [String: Any] = ["listName": listName, "archiveURL": archiveURL]
+        if let name { context["name"] = name }
+        if let firstName { context["firstName"] = firstName }
+        if let unsubscribeURL { context["unsubscribeURL"] = unsubscribeURL }
+        func render(_ template: String) -> String { library.render(context, withTemplate: template) ?? "" }
+        let subject = render("subject").replacingOccurrences(of: "\n", with: " ")
+        let preheader = render("preheader")
+        context["subject"] = subject
+        context["preheader"] = preheader
+        return RenderedIssue(subject: subject, preheader: preheader, html: render("html"), text: render("text"))
+    }
+}
+
+/// Stand-ins for a reader's values while an issue is rendered once: private-use characters,
+/// which HTML escaping leaves alone and Markdown and Mustache never produce.
+enum Marker {
+    static let name = "\u{E000}1\u{E001}"
+    static let firstName = "\u{E000}2\u{E001}"
+    static let unsubscribeURL = "\u{E000}3\u{E001}"
+}
+
+/// One reader's values, each as text and escaped for HTML.
+struct Values {
+    var name: String
+    var firstName: String
+    var unsubscribeURL: String
+
+    func text(_ marker: Pieces.Slot) -> String {
+        switch marker {
+        case .name: name
+        case .firstName: firstName
+        case .unsubscribeURL: unsubscribeURL
+        }
+    }
+}
+
+/// A rendered issue cut at its markers.
+struct Pieces {
+    enum Slot { case name, firstName, unsubscribeURL }
+    enum Piece {
+        case text(String)
+        case slot(Slot)
+    }
+
+    let subject: [Piece]
+    let preheader: [Piece]
+    let html: [Piece]
+    let text: [Piece]
+
+    init(_ rendered: RenderedIssue) {
+        subject = Self.cut(rendered.subject)
+        preheader = Self.cut(rendered.preheader)
+        html = Self.cut(rendered.html)
+        text = Self.cut(rendered.text)
+    }
+
+    private static func cut(_ string: String) -> [Piece] {
+        var pieces: [Piece] = []
+        var rest = string[...]
+        while let open = rest.firstIndex(of: "\u{E000}") {
+            guard let close = rest[open...].firstIndex(of: "\u{E001}") else { break }
+            let slot: Slot? = switch rest[rest.index(after: open)..<close] {
+            case "1": .name
+            case "2": .firstName
+            case "3": .unsubscribeURL
+            default: nil
+            }
+            guard let slot else { break }
+            pieces.append(.text(String(rest[..<open])))
+            pieces.append(.slot(slot))
+            rest = rest[rest.index(after: close)...]
+        }
+        pieces.append(.text(String(rest)))
+        return pieces
+    }
+
+    func render(_ values: Values) -> RenderedIssue {
+        RenderedIssue(
+            subject: join(subject, values, escape: false), preheader: join(preheader, values, escape: false),
+            html: join(html, values, escape: true), text: join(text, values, escape: false))
+    }
+
+    private func join(_ pieces: [Piece], _ values: Values, escape: Bool) -> String {
+        var output = ""
+        output.reserveCapacity(pieces.reduce(0) { if case .text(let text) = $1 { $0 + text.utf8.count } else { $0 + 64 } })
+        for piece in pieces {
+            switch piece {
+            case .text(let text): output += text
+            case .slot(let slot): output += escape ? HTMLText.escape(values.text(slot)) : values.text(slot)
+            }
+        }
+        return output
+    }
+}
+
+/// HTML escaping as Mustache does it for `{{name}}`.
+enum HTMLText {
+    static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&#39;"
+            default: output.append(character)
+            }
+        }
+        return output
     }
 }
