@@ -17,6 +17,24 @@ public struct FileMailTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws -> String {
+        try write(message)
+    }
+
+    public func makeLane() -> any MailLane {
+        Lane(transport: self)
+    }
+
+    final class Lane: MailLane {
+        let transport: FileMailTransport
+        init(transport: FileMailTransport) { self.transport = transport }
+
+        func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
+            (try transport.write(message), "written")
+        }
+    }
+
+    /// Writes the message as a file; answers its Message-ID.
+    func write(_ message: MailMessage) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let now = Date()
         let unique = UUID().uuidString.lowercased()

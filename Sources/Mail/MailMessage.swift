@@ -47,6 +47,16 @@ public protocol MailTransport: Sendable {
 
     /// Sends the message; answers its Message-ID and what the server said on taking it.
     func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String)
+
+    /// A sender for one thread of a worker that sends many messages: it works on the caller's
+    /// thread, one message at a time, over a connection of its own that it keeps for the next.
+    func makeLane() -> any MailLane
+}
+
+/// Sends synchronously on the caller's thread; used by one thread at a time.
+public protocol MailLane: AnyObject {
+    /// Sends the message; answers its Message-ID and what the server said on taking it.
+    func send(_ message: MailMessage) throws -> (messageID: String, reply: String)
 }
 
 extension MailTransport {

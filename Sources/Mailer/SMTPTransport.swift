@@ -33,13 +33,23 @@ public final class SMTPTransport: MailTransport {
 
     /// Like `send`, and also answers the server's final reply.
     public func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String) {
+        let (messageID, data) = try prepare(message)
+        let reply = try await deliver(data, from: message.from.address, to: message.to.map(\.address))
+        logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(reply)"])
+        return (messageID, reply)
+    }
+
+    /// The message as it goes on the wire, rendered and signed, with its new Message-ID.
+    func prepare(_ message: MailMessage) throws -> (messageID: String, data: [UInt8]) {
         let messageID = "\(UUID().uuidString.lowercased())@\(domain)"
         let now = Date()
         var text = MessageRenderer.render(message, messageID: messageID, date: now)
         if let signer { text = try signer.sign(text, at: now) }
-        let reply = try await deliver(Array(text.utf8), from: message.from.address, to: message.to.map(\.address))
-        logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(reply)"])
-        return (messageID, reply)
+        return (messageID, Array(text.utf8))
+    }
+
+    public func makeLane() -> any MailLane {
+        SMTPLane(transport: self)
     }
 
     /// Sends rendered bytes to the envelope recipients; answers the server's final reply.
@@ -52,6 +62,30 @@ public final class SMTPTransport: MailTransport {
         } catch {
             // After a failure the connection may be in any state: start the next message afresh.
             await pool.discard(lease)
+            throw error
+        }
+    }
+}
+
+/// One connection, used on the caller's thread: opened when first needed, kept for the next
+/// message, and opened afresh after a failure (which may leave it in any state).
+final class SMTPLane: MailLane {
+    private let transport: SMTPTransport
+    private var connection: SMTPConnection?
+
+    init(transport: SMTPTransport) {
+        self.transport = transport
+    }
+
+    func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
+        let (messageID, data) = try transport.prepare(message)
+        do {
+            let connection = try self.connection ?? SMTPConnection(configuration: transport.configuration)
+            self.connection = connection
+            let reply = try connection.send(from: message.from.address, to: message.to.map(\.address), data: data)
+            return (messageID, reply)
+        } catch {
+            connection = nil
             throw error
         }
     }

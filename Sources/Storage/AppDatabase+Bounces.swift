@@ -18,10 +18,10 @@ extension AppDatabase {
     /// Records that the message `outboxId` to `email` bounced; counted once per message and kind.
     /// Answers whether the address is suppressed now.
     @discardableResult
-    public func recordBounce(email: String, kind: BounceKind, outboxId: String, detail: String) async throws -> Bool {
+    public func recordBounce(email: String, kind: BounceKind, outboxId: String, detail: String) throws -> Bool {
         let now = clock.now()
         let stamp = Timestamp.string(now)
-        return try await writer.write { db in
+        return try writer.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO bounce (id, email, kind, outboxId, detail, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [ids.next("bnc"), email, kind.rawValue, outboxId, detail, stamp])

@@ -122,6 +122,11 @@ extension AppDatabase {
         try await writer.read { db in try issue(id: id, db) }
     }
 
+    /// The same, synchronously (for the outbox worker's threads).
+    public func issue(id: String) throws -> NewsletterIssue {
+        try writer.read { db in try issue(id: id, db) }
+    }
+
     func issue(id: String, _ db: Database) throws -> NewsletterIssue {
         guard let row = try Row.fetchOne(db, sql: Self.issueSelect + " WHERE i.id = ?", arguments: [id]) else {
             throw KoblingError.notFound("No such issue.")
@@ -340,12 +345,13 @@ public struct ArchivedIssue: Sendable, Equatable {
     public var sentAt: String
 
     init(_ row: Row) {
-        id = row["id"]
-        listId = row["listId"]
-        listName = row["listName"]
-        subject = row["subject"]
-        preheader = row["preheader"]
-        body = row["body"]
-        sentAt = row["sentAt"]
+        let issue = NewsletterIssue(row, delivery: .init())
+        id = issue.id
+        listId = issue.listId
+        listName = issue.listName
+        subject = issue.subject
+        preheader = issue.preheader
+        body = issue.body
+        sentAt = issue.sentAt ?? issue.updatedAt
     }
 }

@@ -21,6 +21,16 @@ public struct OutboxMail: Sendable, Equatable {
     }
 }
 
+/// How sending one outbox row went.
+public enum MailOutcome: Sendable, Equatable {
+    /// The server took it: its Message-ID and the server's reply.
+    case sent(id: String, messageId: String, reply: String)
+    /// It will not go through.
+    case failed(id: String, reason: String)
+    /// Try again after a delay (seconds).
+    case retry(id: String, after: TimeInterval, reason: String)
+}
+
 /// A row the worker is about to send, with what a newsletter row needs to be composed.
 public struct ClaimedMail: Sendable {
     public struct Newsletter: Sendable, Equatable {
@@ -57,6 +67,19 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
     public var issueId: String?
     /// The message itself; left out of listings.
     public var message: Data?
+
+    init(id: String, kind: String, recipient: String, status: Status, attempts: Int, notBefore: String, createdAt: String,
+         issueId: String?, message: Data?) {
+        self.id = id
+        self.kind = kind
+        self.recipient = recipient
+        self.status = status
+        self.attempts = attempts
+        self.notBefore = notBefore
+        self.createdAt = createdAt
+        self.issueId = issueId
+        self.message = message
+    }
 
     init(_ record: OutboxRecord, withMessage: Bool) {
         id = record.id
@@ -143,82 +166,108 @@ extension AppDatabase {
     public static let requestedKinds: Set<String> = ["subscriptionConfirmation", "passwordReset"]
 
     /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
-    /// Rows of a newsletter whose send is paused or cancelled wait; a row whose subscriber
-    /// unsubscribed meanwhile, or whose address is suppressed, is marked skipped instead. Marking
-    /// one row at a time, just before its SMTP transaction, keeps the rows a crash can leave
-    /// "sending" to those really in flight.
     public func claimNextMail() async throws -> ClaimedMail? {
         let now = self.now
-        return try await writer.write { db in
-            while true {
-                guard var record = try OutboxRecord.fetchOne(
-                    db,
-                    sql: """
-                        SELECT * FROM outbox o
-                        WHERE o.status = 'queued' AND o.notBefore <= ?
-                          AND (o.issueId IS NULL
-                               OR EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = o.issueId AND i.status = 'sending'))
-                        ORDER BY o.notBefore, o.createdAt, o.id LIMIT 1
-                        """,
-                    arguments: [now])
-                else { return nil }
-                var newsletter: ClaimedMail.Newsletter?
-                if let issueId = record.issueId {
-                    let subscriber = try Row.fetchOne(
-                        db, sql: "SELECT name, status, unsubscribeToken FROM subscriber WHERE id = ?", arguments: [record.subscriberId])
-                    guard let subscriber, subscriber["status"] == SubscriptionStatus.confirmed.rawValue else {
-                        let status: String = subscriber?["status"] ?? "erased"
-                        try skip(record.id, reason: "not sent: the subscriber is \(status) now", now: now, db)
-                        continue
-                    }
-                    newsletter = ClaimedMail.Newsletter(
-                        issueId: issueId, name: subscriber["name"], unsubscribeToken: subscriber["unsubscribeToken"])
-                }
-                if !Self.requestedKinds.contains(record.kind),
-                   let reason = try String.fetchOne(db, sql: "SELECT reason FROM suppression WHERE email = ?", arguments: [record.recipient]) {
-                    try skip(record.id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
+        return try await writer.write { db in try claimNext(now: now, db) }
+    }
+
+    /// Records how the previous message of a lane went (if any) and, unless `claim` is false,
+    /// marks the next due row "sending" and answers it, in one transaction. Rows of a newsletter
+    /// whose send is paused or cancelled wait; a row whose subscriber unsubscribed meanwhile, or
+    /// whose address is suppressed, is marked skipped instead. Each lane claims one row at a time,
+    /// just before its SMTP transaction, and records its outcome before the next, so that the rows
+    /// a crash can leave "sending" are those really in flight: at most one a lane.
+    ///
+    /// Synchronous: the worker's lanes run on threads of their own, and a write from one runs on
+    /// that thread without a hop.
+    public func settleAndClaimNext(_ outcome: MailOutcome?, claim: Bool = true) throws -> ClaimedMail? {
+        try settleAndClaimNext([LaneRequest(outcome: outcome, claim: claim)])[0]
+    }
+
+    /// What one lane asks of a transaction: record its last outcome, claim its next row.
+    public struct LaneRequest: Sendable {
+        public var outcome: MailOutcome?
+        public var claim: Bool
+
+        public init(outcome: MailOutcome?, claim: Bool) {
+            self.outcome = outcome
+            self.claim = claim
+        }
+    }
+
+    /// Several lanes' requests in one transaction (a group commit): every outcome is recorded,
+    /// then a row claimed for each lane that asks. Answers the claimed rows in request order.
+    public func settleAndClaimNext(_ requests: [LaneRequest]) throws -> [ClaimedMail?] {
+        let now = clock.now()
+        let stamp = Timestamp.string(now)
+        return try writer.write { db in
+            for outcome in requests.compactMap(\.outcome) { try settle(outcome, now: now, db) }
+            return try requests.map { $0.claim ? try claimNext(now: stamp, db) : nil }
+        }
+    }
+
+    private func claimNext(now: String, _ db: Database) throws -> ClaimedMail? {
+        let next = try db.cachedStatement(sql: """
+            SELECT o.id, o.kind, o.recipient, o.message, o.attempts, o.notBefore, o.createdAt, o.issueId,
+              s.status AS subscriberStatus, s.name AS subscriberName, s.unsubscribeToken,
+              (SELECT reason FROM suppression WHERE email = o.recipient) AS suppressed
+            FROM outbox o LEFT JOIN subscriber s ON s.id = o.subscriberId
+            WHERE o.status = 'queued' AND o.notBefore <= ?
+              AND (o.issueId IS NULL
+                   OR EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = o.issueId AND i.status = 'sending'))
+            ORDER BY o.notBefore, o.createdAt, o.id LIMIT 1
+            """)
+        while let row = try Row.fetchOne(next, arguments: [now]) {
+            let id: String = row["id"]
+            let kind: String = row["kind"]
+            var newsletter: ClaimedMail.Newsletter?
+            if let issueId: String = row["issueId"] {
+                guard let status: String = row["subscriberStatus"], status == SubscriptionStatus.confirmed.rawValue else {
+                    let status: String = row["subscriberStatus"] ?? "erased"
+                    try skip(id, reason: "not sent: the subscriber is \(status) now", now: now, db)
                     continue
                 }
-                record.status = OutboxEntry.Status.sending.rawValue
-                record.attempts += 1
-                record.updatedAt = now
-                try record.update(db)
-                return ClaimedMail(entry: OutboxEntry(record, withMessage: true), newsletter: newsletter)
+                newsletter = ClaimedMail.Newsletter(issueId: issueId, name: row["subscriberName"], unsubscribeToken: row["unsubscribeToken"])
             }
+            if !Self.requestedKinds.contains(kind), let reason: String = row["suppressed"] {
+                try skip(id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
+                continue
+            }
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updatedAt = ? WHERE id = ?")
+                .execute(arguments: [now, id])
+            let entry = OutboxEntry(
+                id: id, kind: kind, recipient: row["recipient"], status: .sending, attempts: row["attempts"] + 1,
+                notBefore: row["notBefore"], createdAt: row["createdAt"], issueId: row["issueId"], message: row["message"])
+            return ClaimedMail(entry: entry, newsletter: newsletter)
         }
+        return nil
     }
 
     private func skip(_ id: String, reason: String, now: String, _ db: Database) throws {
-        try db.execute(sql: "UPDATE outbox SET status = 'skipped', lastError = ?, updatedAt = ? WHERE id = ?", arguments: [reason, now, id])
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'skipped', lastError = ?, updatedAt = ? WHERE id = ?")
+            .execute(arguments: [reason, now, id])
     }
 
-    /// The server took the message (its 250 came back).
-    public func markMailSent(id: String, messageId: String, reply: String) async throws {
-        let now = self.now
-        try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL WHERE id = ?",
-                arguments: [messageId, reply, now, now, id])
-        }
+    /// Records one outcome on its own (the lane stops, or a bounce follows).
+    public func settleMail(_ outcome: MailOutcome) throws {
+        _ = try settleAndClaimNext(outcome, claim: false)
     }
 
-    /// The message will not go through; the reason stays for organisers to read.
-    public func markMailFailed(id: String, reason: String) async throws {
-        let now = self.now
-        try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET status = 'failed', lastError = ?, updatedAt = ? WHERE id = ?",
-                arguments: [reason, now, id])
-        }
-    }
-
-    /// Try again after `delay`.
-    public func retryMail(id: String, after delay: TimeInterval, reason: String) async throws {
-        let now = clock.now()
-        try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET status = 'queued', notBefore = ?, lastError = ?, updatedAt = ? WHERE id = ?",
-                arguments: [Timestamp.string(now + delay), reason, Timestamp.string(now), id])
+    private func settle(_ outcome: MailOutcome, now: Date, _ db: Database) throws {
+        let stamp = Timestamp.string(now)
+        switch outcome {
+        case .sent(let id, let messageId, let reply):
+            // The server took the message (its 250 came back).
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL WHERE id = ?
+                """).execute(arguments: [messageId, reply, stamp, stamp, id])
+        case .failed(let id, let reason):
+            // It will not go through; the reason stays for organisers to read.
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ?, updatedAt = ? WHERE id = ?")
+                .execute(arguments: [reason, stamp, id])
+        case .retry(let id, let delay, let reason):
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'queued', notBefore = ?, lastError = ?, updatedAt = ? WHERE id = ?")
+                .execute(arguments: [Timestamp.string(now + delay), reason, stamp, id])
         }
     }
 

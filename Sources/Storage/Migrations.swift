@@ -226,10 +226,14 @@ extension AppDatabase {
                   messageId, reply, createdAt, updatedAt, sentAt FROM outbox;
                 DROP TABLE outbox;
                 ALTER TABLE outboxNew RENAME TO outbox;
-                CREATE INDEX outbox_due ON outbox(status, notBefore);
+                -- The claim's whole order over the queued rows only: taking the next row reads one
+                -- index entry even when thousands share a notBefore, and a row leaves the index
+                -- once, when it is claimed. Each status change of a send rewrites as few pages as
+                -- it can: a newsletter send is thousands of them.
+                CREATE INDEX outbox_due ON outbox(notBefore, createdAt, id) WHERE status = 'queued';
                 CREATE INDEX outbox_created ON outbox(createdAt, id);
                 CREATE UNIQUE INDEX outbox_issue_subscriber ON outbox(issueId, subscriberId) WHERE issueId IS NOT NULL;
-                CREATE INDEX outbox_issue_status ON outbox(issueId, status) WHERE issueId IS NOT NULL;
+                CREATE INDEX outbox_issue_active ON outbox(issueId) WHERE status IN ('queued', 'sending');
 
                 CREATE TABLE bounce (
                   id TEXT PRIMARY KEY,

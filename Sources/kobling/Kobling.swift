@@ -91,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         var outbox = OutboxWorker.Settings()
         outbox.concurrency = (mail as? SMTPTransport)?.configuration.connections ?? 4
         outbox.rate = configuration.mailRate
+        outbox.lateSendGrace = configuration.lateSendGrace
         let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry, outboxSettings: outbox)
         try await buildApplication(services, logger: logger).runService()
     }

@@ -18,6 +18,9 @@ public struct AppConfiguration: Sendable {
     public var smtpURL: String?
     /// Messages a second the outbox sends at most.
     public var mailRate = 10.0
+    /// How late a scheduled newsletter issue may still start after downtime; later, it is held
+    /// for an organiser.
+    public var lateSendGrace: TimeInterval = 30 * 60
     /// DKIM signing: a PEM file with the RSA private key; without it mail goes out unsigned.
     public var dkimKeyFile: String?
     /// The DKIM selector (the DNS name is SELECTOR._domainkey.DOMAIN).
@@ -76,6 +79,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("KOBLING_MAIL_RATE must be a number of messages a second from 0 to 10000, not \"\(rate)\".")
             }
             configuration.mailRate = value
+        }
+        if let minutes = environment["KOBLING_LATE_SEND_MINUTES"] {
+            guard let value = Double(minutes), value >= 0, value <= 10_080 else {
+                throw ConfigurationError("KOBLING_LATE_SEND_MINUTES must be a number of minutes from 0 to 10080, not \"\(minutes)\".")
+            }
+            configuration.lateSendGrace = value * 60
         }
         if let file = environment["KOBLING_DKIM_KEY_FILE"], !file.isEmpty { configuration.dkimKeyFile = file }
         if let selector = environment["KOBLING_DKIM_SELECTOR"], !selector.isEmpty { configuration.dkimSelector = selector }

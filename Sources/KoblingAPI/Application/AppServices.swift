@@ -25,7 +25,7 @@ public struct AppServices: Sendable {
         let newsletter = NewsletterMail(database: database, configuration: configuration)
         self.newsletter = newsletter
         outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings) { delivery, recipient in
-            try await newsletter.compose(delivery, to: recipient)
+            try newsletter.compose(delivery, to: recipient)
         }
         self.configuration = configuration
         self.database = database

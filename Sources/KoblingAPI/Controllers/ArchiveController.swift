@@ -16,7 +16,8 @@ struct ArchiveController {
         routes.add(.get, "/archive/{id}", .anyone, issuePage)
     }
 
-    struct Summary: Encodable {
+    /// A sent issue as the archive shows it; `html` and `text` only when one issue is asked for.
+    struct Entry: Encodable {
         var id: String
         var listId: String
         var listName: String
@@ -24,25 +25,17 @@ struct ArchiveController {
         var preheader: String
         var sentAt: String
         var url: String
-    }
-
-    struct Issue: Encodable {
-        var id: String
-        var listId: String
-        var listName: String
-        var subject: String
-        var preheader: String
-        var sentAt: String
-        var url: String
-        var html: String
-        var text: String
+        var html: String?
+        var text: String?
     }
 
     /// An issue's subject and preheader may greet the reader; here they are rendered for nobody.
-    private func summary(_ issue: ArchivedIssue) throws -> Summary {
+    private func entry(_ issue: ArchivedIssue, whole: Bool) throws -> Entry {
         let rendered = try render(issue)
-        return Summary(id: issue.id, listId: issue.listId, listName: issue.listName, subject: rendered.subject, preheader: rendered.preheader,
-                       sentAt: issue.sentAt, url: services.newsletter.archiveURL(issueId: issue.id))
+        return Entry(
+            id: issue.id, listId: issue.listId, listName: issue.listName, subject: rendered.subject, preheader: rendered.preheader,
+            sentAt: issue.sentAt, url: services.newsletter.archiveURL(issueId: issue.id),
+            html: whole ? rendered.html : nil, text: whole ? rendered.text : nil)
     }
 
     @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -50,15 +43,12 @@ struct ArchiveController {
         let listId = query.string("listId")
         let page = try query.page()
         let result = try await services.database.archive(listId: listId, page: page)
-        return try JSONResponse.make(ListBody(page: Page(items: try result.items.map(summary), nextCursor: result.nextCursor)))
+        return try JSONResponse.make(ListBody(page: Page(items: try result.items.map { try entry($0, whole: false) }, nextCursor: result.nextCursor)))
     }
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
         let issue = try await services.database.archivedIssue(id: try context.parameters.require("id"))
-        let rendered = try render(issue)
-        return try JSONResponse.make(Issue(
-            id: issue.id, listId: issue.listId, listName: issue.listName, subject: rendered.subject, preheader: rendered.preheader,
-            sentAt: issue.sentAt, url: services.newsletter.archiveURL(issueId: issue.id), html: rendered.html, text: rendered.text))
+        return try JSONResponse.make(try entry(issue, whole: true))
     }
 
     /// The issue as it looked in the inbox, for "read it in your browser".

@@ -11,16 +11,7 @@ enum RequestBody {
 
     static func json(_ request: Request, context: KoblingContext, mergePatch: Bool = false) async throws -> JSONValue {
         try checkContentType(request, mergePatch: mergePatch)
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw KoblingError.payloadTooLarge(limit: limit)
-        }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw KoblingError.payloadTooLarge(limit: limit)
-        }
+        let buffer = try await collect(request, limit: limit)
         guard buffer.readableBytes > 0 else {
             throw KoblingError.malformed("The body is empty; send a JSON object.")
         }
@@ -51,20 +42,24 @@ enum RequestBody {
         guard raw.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == type else {
             throw KoblingError.unsupportedMediaType("Send the body as \(type).")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw KoblingError.payloadTooLarge(limit: limit)
-        }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw KoblingError.payloadTooLarge(limit: limit)
-        }
+        let buffer = try await collect(request, limit: limit)
         guard let text = String(validatingUTF8Data: Data(buffer.readableBytesView)) else {
             throw KoblingError.malformed("The body is not valid UTF-8.")
         }
         return text
+    }
+
+    /// The body, refused with 413 past `limit` bytes (by its declared length or as it arrives).
+    private static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw KoblingError.payloadTooLarge(limit: limit)
+        }
+        var request = request
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw KoblingError.payloadTooLarge(limit: limit)
+        }
     }
 
     private static func checkContentType(_ request: Request, mergePatch: Bool) throws {

@@ -12,7 +12,7 @@ final class NewsletterMail: Sendable {
     private let database: AppDatabase
     private let configuration: AppConfiguration
     /// Issues being sent, compiled: their content no longer changes once sending starts.
-    private let compiled = Mutex<[String: IssueTemplate]>([:])
+    private let compiled = Mutex<[String: Compiled]>([:])
 
     init(database: AppDatabase, configuration: AppConfiguration) {
         self.database = database
@@ -42,29 +42,27 @@ final class NewsletterMail: Sendable {
         }
     }
 
-    /// The message of one newsletter row, for the outbox worker.
-    func compose(_ delivery: ClaimedMail.Newsletter, to recipient: String) async throws -> MailMessage {
-        let template: IssueTemplate
-        if let cached = compiled.withLock({ $0[delivery.issueId] }) {
-            template = cached
+    /// The message of one newsletter row, for the outbox worker (on its own thread).
+    func compose(_ delivery: ClaimedMail.Newsletter, to recipient: String) throws -> MailMessage {
+        let compiled: Compiled
+        if let cached = self.compiled.withLock({ $0[delivery.issueId] }) {
+            compiled = cached
         } else {
-            template = try self.template(try await database.issue(id: delivery.issueId))
-            compiled.withLock { $0[delivery.issueId] = template }
+            let issue: NewsletterIssue = try database.issue(id: delivery.issueId)
+            compiled = Compiled(template: try template(issue), listId: issue.listId, listName: issue.listName)
+            self.compiled.withLock { $0[delivery.issueId] = compiled }
         }
-        let issue = try await listOf(issueId: delivery.issueId)
+        let unsubscribe = unsubscribeURL(token: delivery.unsubscribeToken)
         return message(
-            template.render(for: Reader(name: delivery.name, unsubscribeURL: unsubscribeURL(token: delivery.unsubscribeToken))),
-            to: Mailbox(recipient, name: delivery.name), listId: issue.listId, listName: issue.listName,
-            unsubscribeURL: unsubscribeURL(token: delivery.unsubscribeToken))
+            compiled.template.render(for: Reader(name: delivery.name, unsubscribeURL: unsubscribe)),
+            to: Mailbox(recipient, name: delivery.name), listId: compiled.listId, listName: compiled.listName, unsubscribeURL: unsubscribe)
     }
 
-    private let lists = Mutex<[String: (listId: String, listName: String)]>([:])
-
-    private func listOf(issueId: String) async throws -> (listId: String, listName: String) {
-        if let known = lists.withLock({ $0[issueId] }) { return known }
-        let issue = try await database.issue(id: issueId)
-        lists.withLock { $0[issueId] = (issue.listId, issue.listName) }
-        return (issue.listId, issue.listName)
+    /// An issue being sent, ready to render for each reader.
+    struct Compiled: Sendable {
+        var template: IssueTemplate
+        var listId: String
+        var listName: String
     }
 
     /// A rendered issue as an email. A test send has no subscriber: its unsubscribe link is the

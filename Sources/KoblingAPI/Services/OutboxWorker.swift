@@ -21,8 +21,11 @@ extension MailDeliveryError {
 
 /// Sends what the outbox holds, in the background, through the one mail transport.
 ///
-/// `concurrency` lanes work side by side; each claims one row, marks it "sending" just before its
-/// SMTP transaction starts and "sent" after the server's 250, then claims the next. Rows found "sending" when the worker starts were in flight when the process stopped:
+/// `concurrency` lanes work side by side, each on a thread of its own with a connection of its own
+/// (a newsletter send is thousands of messages, and hopping between threads for each step cost
+/// more than sending). A lane claims one row, marking it "sending" just before its SMTP
+/// transaction starts, and records "sent" after the server's 250 in the same transaction that
+/// claims its next row. Rows found "sending" when the worker starts were in flight when the process stopped:
 /// whether the server took them is unknown, so they are sent again. A message is therefore never
 /// lost, and at most `concurrency` messages (those in flight at a crash) can arrive twice; the
 /// window is between the server's 250 and the database write that follows it.
@@ -63,7 +66,7 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     /// Composes a newsletter row's message for its recipient.
-    public typealias NewsletterComposer = @Sendable (ClaimedMail.Newsletter, _ recipient: String) async throws -> MailMessage
+    public typealias NewsletterComposer = @Sendable (ClaimedMail.Newsletter, _ recipient: String) throws -> MailMessage
 
     private let database: AppDatabase
     private let transport: any MailTransport
@@ -72,12 +75,16 @@ public final class OutboxWorker: Service, Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let pacing = Mutex(ContinuousClock.now)
+    /// One lane a connection, kept between runs so that connections are reused.
+    private let lanes: [LaneBox]
+    private let groupCommit = GroupCommit()
 
     public init(
         database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(),
         logger: Logger = Logger(label: "kobling.outbox"), composeNewsletter: @escaping NewsletterComposer
     ) {
         self.composeNewsletter = composeNewsletter
+        lanes = (0..<max(settings.concurrency, 1)).map { _ in LaneBox(transport.makeLane()) }
         self.database = database
         self.transport = transport
         self.settings = settings
@@ -132,27 +139,43 @@ public final class OutboxWorker: Service, Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         try await database.startDueIssues(grace: settings.lateSendGrace)
-        // Each lane answers how many it attempted and the database error that stopped it, if any.
-        let lanes = await withTaskGroup(of: (Int, (any Error)?).self) { group in
-            for _ in 0..<max(settings.concurrency, 1) {
-                group.addTask {
-                    var attempted = 0
-                    do {
-                        while self.pausedReason == nil, let mail = try await self.database.claimNextMail() {
-                            await self.deliver(mail)
-                            attempted += 1
-                        }
-                        return (attempted, nil)
-                    } catch {
-                        return (attempted, error)
-                    }
-                }
+        let results = await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            for lane in lanes {
+                group.addTask { await Self.onThread { self.drain(lane) } }
             }
             return await group.reduce(into: [(Int, (any Error)?)]()) { $0.append($1) }
         }
         try await database.finishCompletedIssues()
-        if let error = lanes.compactMap(\.1).first { throw error }
-        return lanes.map(\.0).reduce(0, +)
+        if let error = results.compactMap(\.1).first { throw error }
+        return results.map(\.0).reduce(0, +)
+    }
+
+    /// Runs blocking work on a thread of its own and answers its result.
+    private static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: work()) }
+            thread.name = "kobling.outbox"
+            thread.start()
+        }
+    }
+
+    /// One lane's loop: send due rows until none is left or sending pauses. Each outcome is
+    /// recorded in the transaction that claims the next row. Answers how many it attempted, and
+    /// the database error that stopped it, if one did.
+    private func drain(_ lane: LaneBox) -> (Int, (any Error)?) {
+        lane.lock.withLock { _ in
+            var attempted = 0
+            var outcome: MailOutcome?
+            do {
+                while let mail = try groupCommit.submit(.init(outcome: outcome, claim: pausedReason == nil), commit: database.settleAndClaimNext) {
+                    outcome = deliver(mail, through: lane.sender)
+                    attempted += 1
+                }
+                return (attempted, nil)
+            } catch {
+                return (attempted, error)
+            }
+        }
     }
 
     /// Waits for a wake-up or the poll interval, whichever comes first; returns early on cancellation.
@@ -165,8 +188,8 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// Waits for this message's turn under the rate limit.
-    private func pace() async {
+    /// Waits for this message's turn under the rate limit (on the lane's thread).
+    private func pace() {
         let interval = Duration.seconds(1 / max(settings.rate, 0.001))
         let slot = pacing.withLock { next -> ContinuousClock.Instant in
             let now = ContinuousClock.now
@@ -174,33 +197,37 @@ public final class OutboxWorker: Service, Sendable {
             next = slot + interval
             return slot
         }
-        try? await Task.sleep(until: slot, clock: .continuous)
+        let wait = slot - ContinuousClock.now
+        if wait > .zero {
+            let (seconds, attoseconds) = wait.components
+            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        }
     }
 
-    private func deliver(_ mail: ClaimedMail) async {
+    /// Sends one claimed row; answers the outcome to record.
+    private func deliver(_ mail: ClaimedMail, through sender: any MailLane) -> MailOutcome {
         let entry = mail.entry
         let message: MailMessage
         do {
             if let newsletter = mail.newsletter {
-                message = try await composeNewsletter(newsletter, entry.recipient)
+                message = try composeNewsletter(newsletter, entry.recipient)
             } else {
                 guard let data = entry.message else { throw MessageUnreadable() }
                 message = try JSONDecoder().decode(MailMessage.self, from: data)
             }
         } catch {
             logger.error("mail cannot be composed", metadata: ["id": "\(entry.id)", "error": "\(error)"])
-            try? await database.markMailFailed(id: entry.id, reason: "the message cannot be composed: \(error)")
-            return
+            return .failed(id: entry.id, reason: "the message cannot be composed: \(error)")
         }
-        await pace()
+        pace()
         do {
-            let (messageID, reply) = try await transport.sendReportingReply(message)
-            try await database.markMailSent(id: entry.id, messageId: messageID, reply: reply)
+            let (messageID, reply) = try sender.send(message)
             state.withLock { $0.failuresInARow = 0 }
+            return .sent(id: entry.id, messageId: messageID, reply: reply)
         } catch let error as MailDeliveryError {
-            await record(error, for: entry)
+            return record(error, for: entry)
         } catch {
-            await record(MailDeliveryError(kind: .transient, stage: .connection, detail: "\(error)"), for: entry)
+            return record(MailDeliveryError(kind: .transient, stage: .connection, detail: "\(error)"), for: entry)
         }
     }
 
@@ -208,31 +235,32 @@ public final class OutboxWorker: Service, Sendable {
         var description: String { "the stored message cannot be read" }
     }
 
-    private func record(_ error: MailDeliveryError, for entry: OutboxEntry) async {
+    /// What a failure means for its row, and for the worker: bounces are recorded, and setup
+    /// faults or too many failures in a row pause sending.
+    private func record(_ error: MailDeliveryError, for entry: OutboxEntry) -> MailOutcome {
         logger.warning("mail not sent", metadata: ["id": "\(entry.id)", "kind": "\(entry.kind)", "error": "\(error)"])
-        do {
-            switch error.kind {
-            case .permanent:
-                try await database.markMailFailed(id: entry.id, reason: error.description)
-            case .transient where entry.attempts >= settings.maxAttempts:
-                try await database.markMailFailed(id: entry.id, reason: "gave up after \(entry.attempts) attempts: \(error)")
-            case .transient, .setup:
-                let delay = min(settings.firstRetry * pow(2, Double(max(entry.attempts - 1, 0))), settings.lastRetry)
-                try await database.retryMail(id: entry.id, after: delay, reason: error.description)
-            }
-        } catch {
-            logger.error("outbox update failed", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+        let outcome: MailOutcome
+        switch error.kind {
+        case .permanent:
+            outcome = .failed(id: entry.id, reason: error.description)
+        case .transient where entry.attempts >= settings.maxAttempts:
+            outcome = .failed(id: entry.id, reason: "gave up after \(entry.attempts) attempts: \(error)")
+        case .transient, .setup:
+            let delay = min(settings.firstRetry * pow(2, Double(max(entry.attempts - 1, 0))), settings.lastRetry)
+            outcome = .retry(id: entry.id, after: delay, reason: error.description)
         }
         // A refused address is a bounce, and says nothing about the setup; every other failure does.
         if let bounce = error.bounce {
             do {
-                if try await database.recordBounce(email: entry.recipient, kind: bounce, outboxId: entry.id, detail: error.description) {
+                // The row's failure first, so that a suppression never races it.
+                try database.settleMail(outcome)
+                if try database.recordBounce(email: entry.recipient, kind: bounce, outboxId: entry.id, detail: error.description) {
                     logger.notice("address suppressed after bounces", metadata: ["id": "\(entry.id)"])
                 }
             } catch {
                 logger.error("bounce not recorded", metadata: ["id": "\(entry.id)", "error": "\(error)"])
             }
-            return
+            return outcome
         }
         state.withLock { state in
             state.failuresInARow += 1
@@ -244,5 +272,16 @@ public final class OutboxWorker: Service, Sendable {
                 }
             }
         }
+        return outcome
+    }
+}
+
+/// A lane's sender, used by one thread at a time: the lock keeps two runs from sharing it.
+private final class LaneBox: Sendable {
+    let lock = Mutex(())
+    nonisolated(unsafe) let sender: any MailLane
+
+    init(_ sender: any MailLane) {
+        self.sender = sender
     }
 }
