@@ -59,7 +59,7 @@ import Testing
             #expect(try noList.pointers() == ["/listId"])
 
             let issue = try await Self.issue(client, list: list, as: organiser)
-            let preview = try await client.request(.get, "/v1/newsletter/issues/\(issue)/preview?name=%C3%85se%20%C3%98deg%C3%A5rd", as: organiser).json()
+            let preview = try await client.request(.get, "/v1/newsletter/issues/\(issue)/preview?name=%C3%85se+%C3%98deg%C3%A5rd", as: organiser).json()
             #expect(preview["subject"] as? String == "Nyt fra hubben til Åse")
             #expect((preview["html"] as? String)?.contains("Hej Åse,") == true)
             #expect((preview["html"] as? String)?.contains("<strong>Sundheds-AI</strong>") == true)
@@ -248,6 +248,13 @@ import Testing
             #expect((skipped["reason"] as? String)?.contains("only they can subscribe again") == true)
             #expect(try await app.database.allSubscribers(listId: list).first { $0.email == "øjvind@example.dk" }?.status == .unsubscribed)
         }
+    }
+
+    /// Queries as browsers and curl write them: `+` is a space, `%2B` a plus.
+    @Test func queryStringsReadPlusAsASpace() {
+        let parsed = Query.parse("name=Mette+S%C3%B8rensen&q=a%2Bb&flag&=x")
+        #expect(parsed.map(\.name) == ["name", "q", "flag", ""])
+        #expect(parsed.map(\.value) == ["Mette Sørensen", "a+b", "", "x"])
     }
 
     @Test func csvRecordsKnowTheirLines() throws {

@@ -1,21 +1,39 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import KoblingCore
 
 /// Reads query parameters, collecting every bad one into a single 400.
 struct Query {
-    /// Parsed once: `URI.queryParameters` parses on every access.
-    private let parameters: FlatDictionary<Substring, Substring>
+    /// Parsed once, in order; the first value of a name counts.
+    private let parameters: [(name: String, value: String)]
     private var errors: [FieldError] = []
     private let allowed: Set<String>
 
     init(_ request: Request, allowed: Set<String>) {
-        parameters = request.uri.queryParameters
+        parameters = Self.parse(request.uri.query ?? "")
         self.allowed = allowed.union(["limit", "cursor"])
     }
 
+    /// Reads a query as browsers and curl write it (application/x-www-form-urlencoded): `+` is a
+    /// space and `%2B` a plus, so the raw text is read here, before any percent-decoding.
+    static func parse(_ query: String) -> [(name: String, value: String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    private func raw(_ name: String) -> String? {
+        parameters.first { $0.name == name }?.value
+    }
+
     func string(_ name: String, maxLength: Int = 200) -> String? {
-        parameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(maxLength)) }
+        raw(name).flatMap { $0.isEmpty ? nil : String($0.prefix(maxLength)) }
     }
 
     mutating func enumeration<E: RawRepresentable<String> & CaseIterable>(_ name: String, _ type: E.Type) -> E? {
@@ -47,12 +65,12 @@ struct Query {
     mutating func page() throws -> PageRequest {
         var page = PageRequest()
         do {
-            page = try PageRequest(limit: parameters["limit"].map(String.init), cursor: parameters["cursor"].map(String.init))
+            page = try PageRequest(limit: raw("limit"), cursor: raw("cursor"))
         } catch {
             if case .malformed(_, let pageErrors) = error { errors += pageErrors }
         }
-        for (name, _) in parameters where !allowed.contains(String(name)) {
-            errors.append(FieldError(parameter: String(name), detail: "Unknown query parameter."))
+        for name in Set(parameters.map(\.name)).sorted() where !allowed.contains(name) {
+            errors.append(FieldError(parameter: name, detail: "Unknown query parameter."))
         }
         if !errors.isEmpty { throw KoblingError.malformed("Invalid query parameters.", errors) }
         return page
