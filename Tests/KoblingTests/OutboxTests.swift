@@ -1,5 +1,5 @@
 import Foundation
-import KoblingAPI
+@testable import KoblingAPI
 import Mail
 import Mailer
 import Storage
@@ -120,5 +120,29 @@ import Testing
         // Eleven messages at 20 a second: ten gaps of 50 ms at least, whatever the batches.
         #expect(clock.now - started >= .milliseconds(500))
         #expect(try await app.sentMail().count == 11)
+    }
+}
+
+extension OutboxTests {
+    /// A shutdown in the middle of a long send does not wait for the rest: the lanes finish the
+    /// message under way, record it, and leave the others queued for the next start.
+    @Test func aShutdownStopsALongSendAfterTheMessagesUnderWay() async throws {
+        var settings = OutboxWorker.Settings.manual
+        settings.rate = 20
+        let app = try TestApp(outbox: settings)
+        try await app.database.enqueue((0..<100).map { try Self.message(to: "p\($0)@example.dk") })
+        let worker = app.services.outbox
+        let sending = Task { try await worker.runOnce() }
+        try await Task.sleep(for: .milliseconds(300))
+        let clock = ContinuousClock()
+        let asked = clock.now
+        worker.stop()
+        let attempted = try await sending.value
+        #expect(clock.now - asked < .seconds(1))
+        #expect(attempted > 0 && attempted < 100)
+        let counts = try await app.database.outboxCounts()
+        #expect(counts[.sent] == attempted)
+        #expect(counts[.sending] == nil)
+        #expect(counts[.queued] == 100 - attempted)
     }
 }

@@ -63,6 +63,8 @@ public final class OutboxWorker: Service, Sendable {
         var woken = false
         var pausedReason: String?
         var failuresInARow = 0
+        /// A shutdown began: lanes finish the message under way and claim no more.
+        var stopping = false
     }
 
     /// Composes a newsletter row's message for its recipient.
@@ -117,22 +119,34 @@ public final class OutboxWorker: Service, Sendable {
         if interrupted > 0 {
             logger.warning("mail found in flight after a restart is sent again", metadata: ["messages": "\(interrupted)"])
         }
-        // A shutdown stops the loop between batches; the batch under way finishes first (in a task
-        // of its own, which the shutdown does not cancel), so that what the server took is recorded.
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let sent = await Task { () -> Int in
-                    do {
-                        return try await self.runOnce()
-                    } catch {
-                        self.logger.error("the outbox cannot be read or updated", metadata: ["error": "\(error)"])
-                        return 0
-                    }
-                }.value
-                if sent == 0 { await self.idle() }
+        // A shutdown lets each lane finish the message under way and record what the server said,
+        // then stops: a send of thousands resumes at the next start instead of holding it up.
+        await withGracefulShutdownHandler {
+            while !self.isStopping {
+                do {
+                    if try await self.runOnce() == 0 { await self.idle() }
+                } catch {
+                    self.logger.error("the outbox cannot be read or updated", metadata: ["error": "\(error)"])
+                    await self.idle()
+                }
             }
+        } onGracefulShutdown: {
+            self.stop()
         }
     }
+
+    /// Lanes stop claiming; the messages under way finish and are recorded.
+    func stop() {
+        state.withLock {
+            $0.stopping = true
+            $0.woken = true
+        }
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Whether a lane may claim another row.
+    private var mayClaim: Bool { state.withLock { $0.pausedReason == nil && !$0.stopping } }
 
     /// Starts due scheduled issues, then sends every due message (unless paused) through
     /// `concurrency` lanes; answers how many were attempted.
@@ -167,7 +181,7 @@ public final class OutboxWorker: Service, Sendable {
             var attempted = 0
             var outcome: MailOutcome?
             do {
-                while let mail = try groupCommit.submit(.init(outcome: outcome, claim: pausedReason == nil), commit: database.settleAndClaimNext) {
+                while let mail = try groupCommit.submit(.init(outcome: outcome, claim: mayClaim), commit: database.settleAndClaimNext) {
                     outcome = deliver(mail, through: lane.sender)
                     attempted += 1
                 }
@@ -182,7 +196,7 @@ public final class OutboxWorker: Service, Sendable {
     private func idle() async {
         let clock = ContinuousClock()
         let deadline = clock.now + settings.pollInterval
-        while clock.now < deadline && !Task.isCancelled {
+        while clock.now < deadline && !Task.isCancelled && !isStopping {
             if state.withLock({ state in defer { state.woken = false }; return state.woken }) { return }
             try? await Task.sleep(for: .milliseconds(50))
         }
