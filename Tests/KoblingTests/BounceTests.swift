@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct BounceTests {
     @Test func hardAndRepeatedSoftBouncesSuppressUntilTheAddressConfirmsAgain() async throws {
         let server = try SMTPTestServer(refuse: ["gone@example.dk": 550, "full@example.dk": 452])
-        let smtp = SMTPTransport(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=none"), messageIDDomain: "kobling.test")
+        let smtp = try server.transport("tls=none")
         var settings = OutboxWorker.Settings.manual
         settings.maxAttempts = 1
         let app = try TestApp(mail: smtp, outbox: settings)

@@ -46,7 +46,7 @@ import Testing
 
     @Test func transientFailuresAreRetriedAndPermanentOnesRecorded() async throws {
         let server = try SMTPTestServer(refuse: ["busy@example.dk": 451, "gone@example.dk": 550])
-        let smtp = SMTPTransport(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=none"), messageIDDomain: "kobling.test")
+        let smtp = try server.transport("tls=none")
         var settings = OutboxWorker.Settings.manual
         settings.maxAttempts = 3
         let app = try TestApp(mail: smtp, outbox: settings)
@@ -78,7 +78,7 @@ import Testing
 
     @Test func aSetupFaultPausesUntilResumed() async throws {
         let server = try SMTPTestServer()
-        let smtp = SMTPTransport(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=required"), messageIDDomain: "kobling.test")
+        let smtp = try server.transport("tls=required")
         let app = try TestApp(mail: smtp)
         try await app.makeOrganiser()
         try await app.database.enqueue(["a@example.dk", "b@example.dk", "c@example.dk", "d@example.dk", "e@example.dk"].map(Self.message))

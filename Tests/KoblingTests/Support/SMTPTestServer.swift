@@ -1,4 +1,5 @@
 import Foundation
+import Mailer
 import Testing
 
 /// A real SMTP server (aiosmtpd, from scripts/setup --test) on a loopback port this test picks,
@@ -56,6 +57,11 @@ final class SMTPTestServer {
         process.waitUntilExit()
         killer.cancel()
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Kobling's SMTP transport pointed at this server, with the given URL options.
+    func transport(_ options: String = "tls=none") throws -> SMTPTransport {
+        SMTPTransport(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(port)?\(options)"), messageIDDomain: "kobling.test")
     }
 
     /// The messages that arrived, oldest first: their envelope and the path of their .eml.
