@@ -162,6 +162,16 @@ public struct PersonalData: Sendable, Encodable {
     public var memberships: [Membership]
     public var sessions: [SessionInfo]
     public var passwordChangedAt: String
+    /// Mailing-list subscriptions made from the account or with its address, with the consent
+    /// records.
+    public var subscriptions: [ListSubscription]
+}
+
+/// One subscription as its owner sees it in an export.
+public struct ListSubscription: Sendable, Encodable {
+    public var listId: String
+    public var listName: String
+    public var subscriber: Subscriber
 }
 
 extension AppDatabase {
@@ -174,14 +184,23 @@ extension AppDatabase {
             let memberships = try account.personId.map { try self.memberships(personId: $0, db) } ?? []
             let sessions = try SessionRecord.filter(SessionRecord.Columns.accountId == accountId).order(SessionRecord.Columns.expiresAt).fetchAll(db)
                 .map { PersonalData.SessionInfo(createdAt: $0.createdAt, expiresAt: $0.expiresAt) }
+            let subscriptions = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.*, l.name AS listName FROM subscriber s JOIN mailingList l ON l.id = s.listId
+                    WHERE s.accountId = ? OR s.email = ? ORDER BY l.name, s.id
+                    """,
+                arguments: [accountId, account.email]
+            ).map { ListSubscription(listId: $0["listId"], listName: $0["listName"], subscriber: Subscriber($0)) }
             return PersonalData(
                 account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
-                passwordChangedAt: record.passwordChangedAt)
+                passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions)
         }
     }
 
-    /// Erases an account and the person it owns: profile, tags, memberships, sessions and reset
-    /// links go in one transaction. Refused while the person is the last admin of an organisation,
+    /// Erases an account and the person it owns: profile, tags, memberships, sessions, reset
+    /// links, mailing-list subscriptions (made from the account or with its address) and the mail
+    /// log and bounces of that address go in one transaction. Refused while the person is the last admin of an organisation,
     /// which would be left with nobody to run it.
     public func eraseAccount(accountId: String) async throws {
         try await writer.write { db in
@@ -199,6 +218,12 @@ extension AppDatabase {
                 }
                 try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [personId])
                 try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
+            }
+            if let email = try String.fetchOne(db, sql: "SELECT email FROM account WHERE id = ?", arguments: [accountId]) {
+                try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ? OR email = ?", arguments: [accountId, email])
+                try db.execute(sql: "DELETE FROM outbox WHERE recipient = ?", arguments: [email])
+                try db.execute(sql: "DELETE FROM bounce WHERE email = ?", arguments: [email])
+                try db.execute(sql: "DELETE FROM suppression WHERE email = ?", arguments: [email])
             }
             guard try AccountRecord.deleteOne(db, key: accountId) else { throw KoblingError.notFound() }
         }

@@ -141,6 +141,10 @@ import Testing
             let organisation = try await client.request(.post, "/v1/organisations", json: #"{"kind":"startup","name":"Fødsel AI"}"#, as: member).json()
             let organisationId = try #require(organisation["id"] as? String)
 
+            try await app.makeOrganiser()
+            let list = try await ListsTests.makeList(client, as: try await client.organiser())
+            try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"consent":true}"#, as: member)
+            try await app.services.outbox.runOnce()
             let export = try await client.request(.get, "/v1/me/export", as: member)
             #expect(export.status == .ok)
             #expect(export.headers[.contentDisposition]?.contains("attachment") == true)
@@ -149,6 +153,9 @@ import Testing
             #expect((data["memberships"] as? [[String: Any]])?.first?["organisationName"] as? String == "Fødsel AI")
             #expect((data["sessions"] as? [Any])?.count == 1)
             #expect(!export.text.contains("passwordHash") && !export.text.contains("$2b$"))
+            let subscription = try #require((data["subscriptions"] as? [[String: Any]])?.first)
+            #expect(subscription["listName"] as? String == "Månedens nyhedsbrev")
+            #expect((subscription["subscriber"] as? [String: Any])?["consentSource"] as? String == "account")
 
             // The last admin of an organisation hands it over first.
             let refused = try await client.request(.delete, "/v1/me", as: member)
@@ -161,6 +168,9 @@ import Testing
             #expect(try await client.request(.get, "/v1/me", as: member).status == .unauthorized)
             #expect(try await client.request(.get, "/v1/people/\(member.personId)").status == .notFound)
             #expect(try await client.request(.get, "/v1/organisations/\(organisationId)/members").items().count == 1)
+            // Their subscription and the log of mail to them went too.
+            #expect(try await app.database.allSubscribers(listId: list).isEmpty)
+            #expect(try await app.database.outbox(status: nil, page: .init()).items.allSatisfy { $0.recipient != "freja@example.dk" })
             let login = try await client.request(.post, "/v1/auth/login", json: #"{"email":"freja@example.dk","password":"correct horse battery"}"#)
             #expect(login.status == .unauthorized)
         }

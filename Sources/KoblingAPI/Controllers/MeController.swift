@@ -35,7 +35,7 @@ struct MeController {
         let body = Export(
             exportedAt: Timestamp.string(services.clock.now()), account: data.account,
             person: data.personDocument.map(JSONFragment.init), memberships: data.memberships, sessions: data.sessions,
-            passwordChangedAt: data.passwordChangedAt)
+            passwordChangedAt: data.passwordChangedAt, subscriptions: data.subscriptions)
         return try JSONResponse.make(body, headers: [
             .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"kobling-export.json\"",
         ])
@@ -48,6 +48,7 @@ struct MeController {
         let memberships: [Membership]
         let sessions: [PersonalData.SessionInfo]
         let passwordChangedAt: String
+        let subscriptions: [ListSubscription]
     }
 
     /// The right to erasure: the account and its profile are deleted at once, not hidden.
