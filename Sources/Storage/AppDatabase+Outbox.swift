@@ -248,11 +248,6 @@ extension AppDatabase {
             .execute(arguments: [reason, now, id])
     }
 
-    /// Records one outcome on its own (the lane stops, or a bounce follows).
-    public func settleMail(_ outcome: MailOutcome) throws {
-        _ = try settleAndClaimNext(outcome, claim: false)
-    }
-
     private func settle(_ outcome: MailOutcome, now: Date, _ db: Database) throws {
         let stamp = Timestamp.string(now)
         switch outcome {

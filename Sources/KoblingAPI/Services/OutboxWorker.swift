@@ -266,8 +266,7 @@ public final class OutboxWorker: Service, Sendable {
         // A refused address is a bounce, and says nothing about the setup; every other failure does.
         if let bounce = error.bounce {
             do {
-                // The row's failure first, so that a suppression never races it.
-                try database.settleMail(outcome)
+                // The row's own outcome is recorded with the lane's next claim.
                 if try database.recordBounce(email: entry.recipient, kind: bounce, outboxId: entry.id, detail: error.description) {
                     logger.notice("address suppressed after bounces", metadata: ["id": "\(entry.id)"])
                 }
