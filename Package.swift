@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "kobling",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "Mailer", "KoblingCore", "Matching",
+                "KoblingAPI", "Storage", "Mail", "Mailer", "KoblingCore", "Matching", "Newsletter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -30,8 +30,25 @@ public struct MailDeliveryError: Error, Sendable, Equatable, CustomStringConvert
         self.detail = detail
     }
 
-    /// Whether the address itself was refused, so that it should be suppressed (a hard bounce).
-    public var isHardBounce: Bool { kind == .permanent && (stage == .recipient || stage == .data) }
+    public enum Bounce: Sendable {
+        /// The server refused the address for good (5xx): suppress it at once.
+        case hard
+        /// A passing refusal of the address (4xx, such as a full mailbox): suppress it when
+        /// this keeps happening.
+        case soft
+    }
+
+    /// The bounce this failure is: a reply refusing the recipient or its message. Nil for
+    /// failures of the connection, the setup or the sender.
+    public var bounce: Bounce? {
+        guard stage == .recipient || stage == .data, let code else { return nil }
+        switch code {
+        case 500..<600: return .hard
+        // 421 is the server closing the connection, not a word about the address.
+        case 400..<500 where code != 421: return .soft
+        default: return nil
+        }
+    }
 
     public var description: String {
         "\(kind.rawValue) failure at \(stage.rawValue)\(code.map { " (\($0))" } ?? ""): \(detail)"

@@ -95,6 +95,12 @@ public struct IssueTemplate: Sendable {
                 throw .template(field: field, detail: "Unknown variable {{\(name)}}; use {{name}} or {{firstName}}.")
             }
         }
+        // What Ink makes of the body is what is compiled; it must parse too.
+        do {
+            _ = try MustacheTemplate(string: MarkdownParser().html(from: content.body))
+        } catch {
+            throw .template(field: "body", detail: "The body's Markdown turns its tags into something that is not a template: \(error).")
+        }
     }
 
     /// The names inside `{{…}}` tags (sections, inverted sections and closers included); partials,

@@ -11,25 +11,20 @@ extension AppDatabase {
     public static let softBounceLimit = 3
     public static let softBounceWindow: TimeInterval = 30 * 24 * 3600
 
-    public enum BounceKind: String, Sendable {
-        case hard, soft
-    }
-
     /// Records that the message `outboxId` to `email` bounced; counted once per message and kind.
     /// Answers whether the address is suppressed now.
     @discardableResult
-    public func recordBounce(email: String, kind: BounceKind, outboxId: String, detail: String) throws -> Bool {
+    public func recordBounce(email: String, hard: Bool, outboxId: String, detail: String) throws -> Bool {
         let now = clock.now()
         let stamp = Timestamp.string(now)
         return try writer.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO bounce (id, email, kind, outboxId, detail, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [ids.next("bnc"), email, kind.rawValue, outboxId, detail, stamp])
+                arguments: [ids.next("bnc"), email, hard ? "hard" : "soft", outboxId, detail, stamp])
             let reason: String
-            switch kind {
-            case .hard:
+            if hard {
                 reason = "hard bounce: \(detail)"
-            case .soft:
+            } else {
                 let count = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM bounce WHERE email = ? AND kind = 'soft' AND createdAt > ?",
                     arguments: [email, Timestamp.string(now - Self.softBounceWindow)]) ?? 0

@@ -122,20 +122,36 @@ extension AppDatabase {
         try await writer.read { db in try issue(id: id, db) }
     }
 
-    /// The same, synchronously (for the outbox worker's threads).
-    public func issue(id: String) throws -> NewsletterIssue {
-        try writer.read { db in try issue(id: id, db) }
+    /// An issue's content and state without its delivery counts, synchronously: what the outbox
+    /// worker's threads compose messages from.
+    public func issueContent(id: String) throws -> NewsletterIssue {
+        try writer.read { db in try issue(id: id, counted: false, db) }
     }
 
-    func issue(id: String, _ db: Database) throws -> NewsletterIssue {
+    /// An issue; its delivery counts only when `counted` (they read every row of a send, which
+    /// a status check does not need).
+    func issue(id: String, counted: Bool = true, _ db: Database) throws -> NewsletterIssue {
         guard let row = try Row.fetchOne(db, sql: Self.issueSelect + " WHERE i.id = ?", arguments: [id]) else {
             throw KoblingError.notFound("No such issue.")
         }
-        var delivery = NewsletterIssue.Delivery()
-        for count in try Row.fetchAll(
-            db, sql: "SELECT status, COUNT(*) AS n FROM outbox WHERE issueId = ? GROUP BY status", arguments: [id]) {
-            let n: Int = count["n"]
-            switch OutboxEntry.Status(rawValue: count["status"]) {
+        return NewsletterIssue(row, delivery: counted ? try deliveries(of: [id], db)[id] ?? .init() : .init())
+    }
+
+    /// Where the messages of the given issues stand, in one query.
+    private func deliveries(of ids: [String], _ db: Database) throws -> [String: NewsletterIssue.Delivery] {
+        guard !ids.isEmpty else { return [:] }
+        var result: [String: NewsletterIssue.Delivery] = [:]
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT issueId, status, COUNT(*) AS n FROM outbox
+                WHERE issueId IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))) GROUP BY issueId, status
+                """,
+            arguments: StatementArguments(ids))
+        for row in rows {
+            let n: Int = row["n"]
+            var delivery = result[row["issueId"], default: .init()]
+            switch OutboxEntry.Status(rawValue: row["status"]) {
             case .queued?: delivery.queued = n
             case .sending?: delivery.sending = n
             case .sent?: delivery.sent = n
@@ -143,8 +159,9 @@ extension AppDatabase {
             case .skipped?: delivery.skipped = n
             case nil: break
             }
+            result[row["issueId"]] = delivery
         }
-        return NewsletterIssue(row, delivery: delivery)
+        return result
     }
 
     /// Issues newest first, optionally of one list or status.
@@ -154,10 +171,13 @@ extension AppDatabase {
             if let listId { query.require("i.listId = ?", listId) }
             if let status { query.require("i.status = ?", status.rawValue) }
             if let after = page.after, after.count == 2 { query.require("(i.createdAt, i.id) < (?, ?)", after[0], after[1]) }
-            let ids = try String.fetchAll(
-                db, sql: "SELECT i.id FROM newsletterIssue i \(query.whereClause) ORDER BY i.createdAt DESC, i.id DESC LIMIT \(page.limit + 1)",
+            let rows = try Row.fetchAll(
+                db, sql: Self.issueSelect + " \(query.whereClause) ORDER BY i.createdAt DESC, i.id DESC LIMIT \(page.limit + 1)",
                 arguments: query.arguments)
-            return Page(fetched: try ids.map { try issue(id: $0, db) }, limit: page.limit) { [$0.createdAt, $0.id] }
+            let deliveries = try deliveries(of: rows.map { $0["id"] }, db)
+            return Page(fetched: rows.map { NewsletterIssue($0, delivery: deliveries[$0["id"]] ?? .init()) }, limit: page.limit) {
+                [$0.createdAt, $0.id]
+            }
         }
     }
 
@@ -165,7 +185,7 @@ extension AppDatabase {
     public func updateIssue(id: String, expectedVersion: Int?, change: @Sendable @escaping (IssueDraft) throws -> IssueDraft) async throws -> NewsletterIssue {
         let now = self.now
         return try await writer.write { db in
-            let current = try issue(id: id, db)
+            let current = try issue(id: id, counted: false, db)
             if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
             guard current.isEditable else {
                 throw KoblingError.conflict("The issue is \(current.status.rawValue); what has been sent cannot change.")
@@ -181,7 +201,7 @@ extension AppDatabase {
     /// Deletes a draft; an issue that was scheduled or sent keeps its record (cancel it instead).
     public func deleteIssue(id: String) async throws {
         try await writer.write { db in
-            let current = try issue(id: id, db)
+            let current = try issue(id: id, counted: false, db)
             guard current.status == .draft else {
                 throw KoblingError.conflict("Only a draft can be deleted; this issue is \(current.status.rawValue).")
             }
@@ -194,7 +214,7 @@ extension AppDatabase {
     public func sendIssue(id: String) async throws -> NewsletterIssue {
         let now = self.now
         return try await writer.write { db in
-            let current = try issue(id: id, db)
+            let current = try issue(id: id, counted: false, db)
             guard current.isEditable else { throw KoblingError.conflict("The issue is \(current.status.rawValue) already.") }
             try startSending(current, now: now, db)
             return try issue(id: id, db)
@@ -206,11 +226,11 @@ extension AppDatabase {
             db, sql: "SELECT id, email FROM subscriber WHERE listId = ? AND status = 'confirmed' ORDER BY id", arguments: [issue.listId])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO outbox (id, kind, recipient, message, status, attempts, notBefore, createdAt, updatedAt, issueId, subscriberId)
-            VALUES (?, 'newsletterIssue', ?, x'', 'queued', 0, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, x'', 'queued', 0, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
         for subscriber in subscribers {
-            try insert.execute(arguments: [ids.next("mail"), subscriber["email"], now, now, now, issue.id, subscriber["id"]])
+            try insert.execute(arguments: [ids.next("mail"), MailKind.newsletterIssue, subscriber["email"], now, now, now, issue.id, subscriber["id"]])
         }
         try db.execute(
             sql: """
@@ -224,7 +244,7 @@ extension AppDatabase {
     public func scheduleIssue(id: String, at time: String) async throws -> NewsletterIssue {
         let now = self.now
         return try await writer.write { db in
-            let current = try issue(id: id, db)
+            let current = try issue(id: id, counted: false, db)
             guard current.isEditable else { throw KoblingError.conflict("The issue is \(current.status.rawValue) already.") }
             guard time > now else { throw KoblingError.invalid("/at", "The time has passed; send now instead, or choose a later time.") }
             try db.execute(
@@ -245,7 +265,7 @@ extension AppDatabase {
     public func controlSend(id: String, _ control: SendControl) async throws -> NewsletterIssue {
         let now = self.now
         return try await writer.write { db in
-            let current = try issue(id: id, db)
+            let current = try issue(id: id, counted: false, db)
             let allowed: [NewsletterIssue.Status]
             let next: NewsletterIssue.Status
             switch control {
@@ -280,7 +300,7 @@ extension AppDatabase {
                 db, sql: "SELECT id FROM newsletterIssue WHERE status = 'scheduled' AND scheduledAt <= ? ORDER BY scheduledAt", arguments: [stamp])
             var started = 0
             for id in due {
-                let current = try issue(id: id, db)
+                let current = try issue(id: id, counted: false, db)
                 if let time = current.scheduledAt, time < latest {
                     try db.execute(
                         sql: "UPDATE newsletterIssue SET status = 'held', statusReason = ?, updatedAt = ?, version = version + 1 WHERE id = ?",

@@ -2,6 +2,18 @@ import Foundation
 import GRDB
 import KoblingCore
 
+/// What an email is, as the outbox records it: one name a kind, used by whoever queues it.
+public enum MailKind {
+    public static let passwordReset = "passwordReset"
+    public static let subscriptionConfirmation = "subscriptionConfirmation"
+    public static let newsletterIssue = "newsletterIssue"
+    public static let newsletterTest = "newsletterTest"
+
+    /// Kinds of mail a person asks for themself: they go out even to a suppressed address, since
+    /// confirming again is how suppression ends.
+    public static let requested: Set<String> = [passwordReset, subscriptionConfirmation]
+}
+
 /// An email waiting to go out, one recipient each. Written in the same transaction as the change
 /// that causes it, so that the change and its email stand or fall together.
 public struct OutboxMail: Sendable, Equatable {
@@ -161,10 +173,6 @@ extension AppDatabase {
         }
     }
 
-    /// Kinds of mail a person asks for themself (a confirmation link, a password reset): they go
-    /// out even to a suppressed address, since confirming again is how suppression ends.
-    public static let requestedKinds: Set<String> = ["subscriptionConfirmation", "passwordReset"]
-
     /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
     public func claimNextMail() async throws -> ClaimedMail? {
         let now = self.now
@@ -229,7 +237,7 @@ extension AppDatabase {
                 }
                 newsletter = ClaimedMail.Newsletter(issueId: issueId, name: row["subscriberName"], unsubscribeToken: row["unsubscribeToken"])
             }
-            if !Self.requestedKinds.contains(kind), let reason: String = row["suppressed"] {
+            if !MailKind.requested.contains(kind), let reason: String = row["suppressed"] {
                 try skip(id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
                 continue
             }

@@ -6,6 +6,7 @@ import Logging
 import Mail
 import Mailer
 import Metrics
+import Newsletter
 import Prometheus
 import Storage
 
@@ -132,11 +133,20 @@ enum SeedFiles {
             }
         }
         let hasNewsletter = FileManager.default.fileExists(atPath: folder.appendingPathComponent("newsletter.json").path)
+        let newsletter = hasNewsletter ? try read("newsletter.json", as: SeedData.SeedNewsletter.self) : nil
+        // Seeded issues pass the same check as issues written through the API.
+        for issue in newsletter?.issues ?? [] {
+            do {
+                try IssueTemplate.validate(IssueContent(listName: "", subject: issue.subject, preheader: issue.preheader, body: issue.body))
+            } catch IssueTemplate.Invalid.template(let field, let detail) {
+                throw ValidationError("newsletter.json, issue \(issue.id), \(field): \(detail)")
+            }
+        }
         return SeedData(
             tags: try read("tags.json", as: [Tag].self),
             organisations: try read("organisations.json", as: [SeedData.SeedOrganisation].self),
             people: try read("people.json", as: [SeedData.SeedPerson].self),
-            newsletter: hasNewsletter ? try read("newsletter.json", as: SeedData.SeedNewsletter.self) : nil)
+            newsletter: newsletter)
     }
 }
 

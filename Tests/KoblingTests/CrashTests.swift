@@ -54,7 +54,7 @@ import Testing
         for email in unsubscribed { csv += "\(email),,unsubscribed,\n" }
         _ = try await database.importSubscribers(listId: list.id, try SubscriberCSV.read(csv), source: "test")
         for email in suppressed {
-            try database.recordBounce(email: email, kind: .hard, outboxId: "earlier-\(email)", detail: "550 no such user")
+            try database.recordBounce(email: email, hard: true, outboxId: "earlier-\(email)", detail: "550 no such user")
         }
         // Asked but never confirmed.
         let pendingList = pending

@@ -79,11 +79,11 @@ import Testing
         }
         let gone = await attempt("gone@example.test", with: mailer)
         #expect(gone?.kind == .permanent && gone?.stage == .recipient && gone?.code == 550)
-        #expect(gone?.isHardBounce == true)
+        #expect(gone?.bounce == .hard)
         #expect(gone?.detail.contains("Mailbox unavailable") == true, "\(String(describing: gone))")
         let busy = await attempt("busy@example.test", with: mailer)
         #expect(busy?.kind == .transient && busy?.stage == .recipient && busy?.code == 451)
-        #expect(busy?.isHardBounce == false)
+        #expect(busy?.bounce == .soft)
         let wrongPassword = await attempt("soeren@example.test", with: try transport("smtp://kobling:forkert@\(base)"))
         #expect(wrongPassword?.kind == .setup && wrongPassword?.stage == .authentication, "\(String(describing: wrongPassword))")
         let untrusted = await attempt("soeren@example.test", with: try transport("smtp://kobling:rigtig@127.0.0.1:\(server.port)?tls=required"))

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import KoblingCore
 import Mail
+import NIOCore
 @testable import KoblingAPI
 @testable import Storage
 import Testing
@@ -187,6 +188,12 @@ import Testing
             let onTime = try await Self.issue(client, list: list, as: organiser)
             #expect(try await client.request(.post, "/v1/newsletter/issues/\(onTime)/send", json: #"{"at":"\#(Timestamp.string(now - 60))"}"#, as: organiser).pointers() == ["/at"])
             #expect(try await client.request(.post, "/v1/newsletter/issues/\(onTime)/send", json: #"{"at":"tomorrow"}"#, as: organiser).pointers() == ["/at"])
+            // A schedule sent without its content type is refused, never taken for "send now".
+            let untyped = try await client.executeRequest(
+                uri: "/v1/newsletter/issues/\(onTime)/send", method: .post, headers: [.authorization: "Bearer \(organiser.token)"],
+                body: ByteBuffer(string: #"{"at":"\#(inAnHour)"}"#))
+            #expect(untyped.status == .unsupportedMediaType)
+            #expect(try await client.request(.get, "/v1/newsletter/issues/\(onTime)", as: organiser).json()["status"] as? String == "draft")
             let scheduled = try await client.request(.post, "/v1/newsletter/issues/\(onTime)/send", json: #"{"at":"\#(inAnHour)"}"#, as: organiser).json()
             #expect(scheduled["status"] as? String == "scheduled")
             #expect(scheduled["scheduledAt"] as? String == inAnHour)

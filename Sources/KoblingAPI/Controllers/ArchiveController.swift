@@ -81,8 +81,6 @@ struct ArchiveController {
     }
 
     private func render(_ issue: ArchivedIssue) throws -> RenderedIssue {
-        try services.newsletter.template(
-            id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body
-        ).render(for: nil)
+        try services.newsletter.archived(issue)
     }
 }

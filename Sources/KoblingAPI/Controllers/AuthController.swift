@@ -103,7 +103,7 @@ struct AuthController {
                 let message = try JSONEncoder().encode(resetMessage(to: email, token: token))
                 try await services.database.createPasswordReset(
                     accountId: credentials.accountId, tokenHash: SecretToken.hash(token), lifetime: services.configuration.passwordResetLifetime,
-                    mail: OutboxMail(kind: "passwordReset", recipient: email.value, message: message))
+                    mail: OutboxMail(kind: MailKind.passwordReset, recipient: email.value, message: message))
                 services.outbox.wake()
             } else {
                 context.logger.notice("password reset limit reached", metadata: ["account": "\(credentials.accountId)"])

@@ -108,7 +108,7 @@ struct ListsController {
             confirmTokenHash: SecretToken.hash(token), confirmLifetime: Self.confirmLifetime)
         let message = confirmationMessage(token: token, to: email, name: name)
         if try await services.database.requestSubscription(subscription, mail: { list in
-            OutboxMail(kind: "subscriptionConfirmation", recipient: email.value, message: try JSONEncoder().encode(message(list)))
+            OutboxMail(kind: MailKind.subscriptionConfirmation, recipient: email.value, message: try JSONEncoder().encode(message(list)))
         }) {
             services.outbox.wake()
         }

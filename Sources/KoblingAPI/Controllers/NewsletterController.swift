@@ -45,7 +45,7 @@ struct NewsletterController {
         try fields.finish()
         guard let listId, let subject, let body else { throw KoblingError.invalid([]) }
         let draft = IssueDraft(subject: subject, preheader: preheader, body: body)
-        _ = try services.newsletter.template(id: "new", listName: "", subject: draft.subject, preheader: draft.preheader, body: draft.body)
+        try services.newsletter.check(draft)
         return try respond(try await database.createIssue(listId: listId, draft: draft), status: .created)
     }
 
@@ -67,7 +67,7 @@ struct NewsletterController {
             subject.apply(to: &draft.subject, removed: draft.subject)
             preheader.apply(to: &draft.preheader, removed: "")
             body.apply(to: &draft.body, removed: draft.body)
-            _ = try newsletter.template(id: id, listName: "", subject: draft.subject, preheader: draft.preheader, body: draft.body)
+            try newsletter.check(draft)
             return draft
         }
         return try respond(issue)
@@ -121,7 +121,7 @@ struct NewsletterController {
             let message = services.newsletter.message(
                 test, to: Mailbox(address.value, name: name), listId: issue.listId, listName: issue.listName,
                 unsubscribeURL: services.newsletter.archiveURL(issueId: issue.id))
-            return OutboxMail(kind: "newsletterTest", recipient: address.value, message: try JSONEncoder().encode(message))
+            return OutboxMail(kind: MailKind.newsletterTest, recipient: address.value, message: try JSONEncoder().encode(message))
         }
         try await database.enqueue(mails)
         services.outbox.wake()
@@ -139,8 +139,6 @@ struct NewsletterController {
             }
             try fields.finish()
         }
-        let issue = try await database.issue(id: id)
-        _ = try services.newsletter.template(issue)
         if let at { return try respond(try await database.scheduleIssue(id: id, at: at)) }
         let sending = try await database.sendIssue(id: id)
         services.outbox.wake()
@@ -148,10 +146,10 @@ struct NewsletterController {
     }
 
     func control(_ control: AppDatabase.SendControl) -> APIRoutes.Handler {
-        { [database, services] _, context in
+        { [self] _, context in
             let issue = try await database.controlSend(id: try context.parameters.require("id"), control)
             if control == .resume { services.outbox.wake() }
-            return try JSONResponse.make(issue, headers: [.eTag: EntityTag.make(version: issue.version)])
+            return try respond(issue)
         }
     }
 

@@ -26,27 +26,29 @@ enum RequestBody {
         }
     }
 
-    /// A JSON body that may be left out: nil for an empty body with no content type.
+    /// A JSON body that may be left out: nil for an empty body with no content type. A body sent
+    /// without its type is refused (415), never taken for no body.
     static func optionalJSON(_ request: Request, context: KoblingContext) async throws -> JSONValue? {
-        if request.headers[.contentType] == nil {
-            var request = request
-            let buffer = try? await request.collectBody(upTo: 1)
-            if buffer?.readableBytes ?? 0 == 0 { return nil }
+        if request.headers[.contentType] != nil { return try await json(request, context: context) }
+        guard try await collect(request, limit: limit).readableBytes == 0 else {
+            throw KoblingError.unsupportedMediaType("Send the body as application/json.")
         }
-        return try await json(request, context: context)
+        return nil
     }
 
     /// A UTF-8 text body of one media type (such as text/csv), at most `limit` bytes.
     static func text(_ request: Request, type: String, limit: Int) async throws -> String {
-        let raw = request.headers[.contentType] ?? ""
-        guard raw.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == type else {
-            throw KoblingError.unsupportedMediaType("Send the body as \(type).")
-        }
+        guard mediaType(request) == type else { throw KoblingError.unsupportedMediaType("Send the body as \(type).") }
         let buffer = try await collect(request, limit: limit)
         guard let text = String(validatingUTF8Data: Data(buffer.readableBytesView)) else {
             throw KoblingError.malformed("The body is not valid UTF-8.")
         }
         return text
+    }
+
+    /// The request's media type without parameters, in lower case ("text/csv").
+    private static func mediaType(_ request: Request) -> String? {
+        request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     }
 
     /// The body, refused with 413 past `limit` bytes (by its declared length or as it arrives).
@@ -64,10 +66,9 @@ enum RequestBody {
 
     private static func checkContentType(_ request: Request, mergePatch: Bool) throws {
         let expected = mergePatch ? "application/merge-patch+json or application/json" : "application/json"
-        guard let raw = request.headers[.contentType] else {
+        guard let raw = request.headers[.contentType], let type = mediaType(request) else {
             throw KoblingError.unsupportedMediaType("Send the body as \(expected).")
         }
-        let type = raw.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let accepted = mergePatch ? ["application/json", "application/merge-patch+json"] : ["application/json"]
         guard accepted.contains(type) else {
             throw KoblingError.unsupportedMediaType("Send the body as \(expected), not \(raw.prefix(100)).")

@@ -13,6 +13,8 @@ final class NewsletterMail: Sendable {
     private let configuration: AppConfiguration
     /// Issues being sent, compiled: their content no longer changes once sending starts.
     private let compiled = Mutex<[String: Compiled]>([:])
+    /// Sent issues as the archive renders them.
+    private let archive = Mutex<[String: RenderedIssue]>([:])
 
     init(database: AppDatabase, configuration: AppConfiguration) {
         self.database = database
@@ -28,11 +30,17 @@ final class NewsletterMail: Sendable {
         configuration.publicLink("/v1/unsubscribe/\(token)")
     }
 
-    /// Compiles an issue's content; a template error is the organiser's to mend (422 on its field).
-    func template(_ issue: NewsletterIssue) throws -> IssueTemplate {
-        try template(id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body)
+    /// Checks an issue's content as it is written; a template error is the organiser's to mend
+    /// (422 on its field).
+    func check(_ draft: IssueDraft) throws {
+        do {
+            try IssueTemplate.validate(IssueContent(listName: "", subject: draft.subject, preheader: draft.preheader, body: draft.body))
+        } catch IssueTemplate.Invalid.template(let field, let detail) {
+            throw KoblingError.invalid("/\(field)", detail)
+        }
     }
 
+    /// Compiles an issue's content, checked when it was written.
     func template(id: String, listName: String, subject: String, preheader: String, body: String) throws -> IssueTemplate {
         do {
             return try IssueTemplate(
@@ -42,13 +50,28 @@ final class NewsletterMail: Sendable {
         }
     }
 
+    func template(_ issue: NewsletterIssue) throws -> IssueTemplate {
+        try template(id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body)
+    }
+
+    /// A sent issue as the archive shows it, rendered for no reader. Sent issues never change, so
+    /// each is rendered once.
+    func archived(_ issue: ArchivedIssue) throws -> RenderedIssue {
+        if let rendered = archive.withLock({ $0[issue.id] }) { return rendered }
+        let rendered = try template(
+            id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body
+        ).render(for: nil)
+        archive.withLock { $0[issue.id] = rendered }
+        return rendered
+    }
+
     /// The message of one newsletter row, for the outbox worker (on its own thread).
     func compose(_ delivery: ClaimedMail.Newsletter, to recipient: String) throws -> MailMessage {
         let compiled: Compiled
         if let cached = self.compiled.withLock({ $0[delivery.issueId] }) {
             compiled = cached
         } else {
-            let issue: NewsletterIssue = try database.issue(id: delivery.issueId)
+            let issue = try database.issueContent(id: delivery.issueId)
             compiled = Compiled(template: try template(issue), listId: issue.listId, listName: issue.listName)
             self.compiled.withLock { $0[delivery.issueId] = compiled }
         }

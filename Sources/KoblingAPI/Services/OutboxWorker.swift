@@ -5,20 +5,6 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 
-extension MailDeliveryError {
-    /// The bounce this failure is: a reply refusing the recipient or its message, hard for a 5xx,
-    /// soft for a 4xx. Nil for failures of the connection, the setup or the sender.
-    var bounce: AppDatabase.BounceKind? {
-        guard stage == .recipient || stage == .data, let code else { return nil }
-        switch code {
-        case 500..<600: return .hard
-        // 421 is the server closing the connection, not a word about the address.
-        case 400..<500 where code != 421: return .soft
-        default: return nil
-        }
-    }
-}
-
 /// Sends what the outbox holds, in the background, through the one mail transport.
 ///
 /// `concurrency` lanes work side by side, each on a thread of its own with a connection of its own
@@ -71,7 +57,6 @@ public final class OutboxWorker: Service, Sendable {
     public typealias NewsletterComposer = @Sendable (ClaimedMail.Newsletter, _ recipient: String) throws -> MailMessage
 
     private let database: AppDatabase
-    private let transport: any MailTransport
     private let composeNewsletter: NewsletterComposer
     private let settings: Settings
     private let logger: Logger
@@ -88,7 +73,6 @@ public final class OutboxWorker: Service, Sendable {
         self.composeNewsletter = composeNewsletter
         lanes = (0..<max(settings.concurrency, 1)).map { _ in LaneBox(transport.makeLane()) }
         self.database = database
-        self.transport = transport
         self.settings = settings
         self.logger = logger
     }
@@ -267,7 +251,7 @@ public final class OutboxWorker: Service, Sendable {
         if let bounce = error.bounce {
             do {
                 // The row's own outcome is recorded with the lane's next claim.
-                if try database.recordBounce(email: entry.recipient, kind: bounce, outboxId: entry.id, detail: error.description) {
+                if try database.recordBounce(email: entry.recipient, hard: bounce == .hard, outboxId: entry.id, detail: error.description) {
                     logger.notice("address suppressed after bounces", metadata: ["id": "\(entry.id)"])
                 }
             } catch {
