@@ -27,6 +27,7 @@ public final class SMTPTransport: MailTransport {
     }
 
     /// Renders and sends a message to every address in its To list; answers its Message-ID.
+    @discardableResult
     public func send(_ message: MailMessage) async throws -> String {
         try await sendReportingReply(message).messageID
     }
@@ -54,57 +55,68 @@ public final class SMTPTransport: MailTransport {
 
     /// Sends rendered bytes to the envelope recipients; answers the server's final reply.
     public func deliver(_ data: [UInt8], from sender: String, to recipients: [String]) async throws -> String {
-        let lease = try await pool.acquire()
+        let lease = await pool.acquire()
         do {
-            let reply = try await lease.run { try $0.send(from: sender, to: recipients, data: data) }
+            let reply = try await lease.run { try $0.deliver(data, from: sender, to: recipients) }
             await pool.release(lease)
             return reply
         } catch {
-            // After a failure the connection may be in any state: start the next message afresh.
-            await pool.discard(lease)
+            await pool.release(lease)
             throw error
         }
     }
 }
 
-/// One connection, used on the caller's thread: opened when first needed, kept for the next
-/// message, and opened afresh after a failure (which may leave it in any state).
+/// A lane: one connection, on the caller's thread.
 final class SMTPLane: MailLane {
     private let transport: SMTPTransport
-    private var connection: SMTPConnection?
+    private let link: SMTPLink
 
     init(transport: SMTPTransport) {
         self.transport = transport
+        link = SMTPLink(configuration: transport.configuration)
     }
 
-    func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
+    func send(_ message: MailMessage, beforeData: () throws -> Void) throws -> (messageID: String, reply: String) {
         let (messageID, data) = try transport.prepare(message)
-        do {
-            let connection = try self.connection ?? SMTPConnection(configuration: transport.configuration)
-            self.connection = connection
-            let reply = try connection.send(from: message.from.address, to: message.to.map(\.address), data: data)
-            return (messageID, reply)
-        } catch {
-            connection = nil
-            throw error
-        }
+        let reply = try link.deliver(data, from: message.from.address, to: message.to.map(\.address), beforeData: beforeData)
+        return (messageID, reply)
     }
 }
 
-/// A connection and the thread it works on.
+/// A connection kept for the next message: opened when first needed, and opened afresh when the
+/// server closed it while idle or a failure left it unfit. One caller at a time.
+final class SMTPLink: @unchecked Sendable {
+    private let configuration: SMTPConfiguration
+    private var connection: SMTPConnection?
+
+    init(configuration: SMTPConfiguration) {
+        self.configuration = configuration
+    }
+
+    func deliver(_ data: [UInt8], from sender: String, to recipients: [String], beforeData: () throws -> Void = {}) throws -> String {
+        if let connection, connection.isStale { self.connection = nil }
+        let connection = try self.connection ?? SMTPConnection(configuration: configuration)
+        self.connection = connection
+        defer { if !connection.isUsable { self.connection = nil } }
+        return try connection.send(from: sender, to: recipients, data: data, beforeData: beforeData)
+    }
+}
+
+/// A link and the thread it works on.
 final class Lease: Sendable {
-    let connection: SMTPConnection
+    private let link: SMTPLink
     private let queue: DispatchQueue
 
-    init(_ connection: SMTPConnection, index: Int) {
-        self.connection = connection
+    init(_ link: SMTPLink, index: Int) {
+        self.link = link
         queue = DispatchQueue(label: "kobling.smtp.\(index)")
     }
 
-    func run<T: Sendable>(_ work: @escaping @Sendable (SMTPConnection) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ work: @escaping @Sendable (SMTPLink) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { [connection] in
-                continuation.resume(with: Result { try work(connection) })
+            queue.async { [link] in
+                continuation.resume(with: Result { try work(link) })
             }
         }
     }
@@ -122,34 +134,19 @@ actor ConnectionPool {
         self.configuration = configuration
     }
 
-    func acquire() async throws -> Lease {
+    func acquire() async -> Lease {
         while idle.isEmpty && leased >= configuration.connections {
             await withCheckedContinuation { waiting.append($0) }
         }
         leased += 1
         if let lease = idle.popLast() { return lease }
-        do {
-            created += 1
-            return Lease(try SMTPConnection(configuration: configuration), index: created)
-        } catch {
-            leased -= 1
-            wakeOne()
-            throw error
-        }
+        created += 1
+        return Lease(SMTPLink(configuration: configuration), index: created)
     }
 
     func release(_ lease: Lease) {
         leased -= 1
         idle.append(lease)
-        wakeOne()
-    }
-
-    func discard(_ lease: Lease) {
-        leased -= 1
-        wakeOne()
-    }
-
-    private func wakeOne() {
         if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 }

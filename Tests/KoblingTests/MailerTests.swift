@@ -60,11 +60,12 @@ import Testing
         #expect(try server.arrivals().map(\.envelope.tls) == [false])
     }
 
-    @Test func failuresAreClassified() async throws {
+    /// With and without PIPELINING (RFC 2920): the commands of a message go out together or in turn.
+    @Test(arguments: [true, false]) func failuresAreClassified(pipelining: Bool) async throws {
         let certificate = try TestCertificate()
         let server = try SMTPTestServer(
             certificate: certificate, auth: "kobling:rigtig",
-            refuse: ["gone@example.test": 550, "busy@example.test": 451])
+            refuse: ["gone@example.test": 550, "busy@example.test": 451], pipelining: pipelining)
         let base = "127.0.0.1:\(server.port)?tls=required&ca=\(certificate.certificate.path)"
         let mailer = try transport("smtp://kobling:rigtig@\(base)")
         func attempt(_ address: String, with transport: SMTPTransport) async -> MailDeliveryError? {
@@ -88,9 +89,11 @@ import Testing
         #expect(wrongPassword?.kind == .setup && wrongPassword?.stage == .authentication, "\(String(describing: wrongPassword))")
         let untrusted = await attempt("soeren@example.test", with: try transport("smtp://kobling:rigtig@127.0.0.1:\(server.port)?tls=required"))
         #expect(untrusted?.kind == .setup && untrusted?.stage == .tls)
-        // After all that, the first transport still delivers.
+        // After all that, the first transport still delivers, over the connection it had: a
+        // refused recipient ends its transaction with RSET, not the connection.
         #expect(await attempt("soeren@example.test", with: mailer) == nil)
         #expect(try server.arrivals().count == 1)
+        #expect(server.greetings() == 3, "one connection each for the three transports that logged in or tried")
 
         let nobody = try SMTPTestServer.freePort()
         let refused = await attempt("soeren@example.test", with: try transport("smtp://127.0.0.1:\(nobody)?tls=none&timeout=5"))
@@ -113,6 +116,31 @@ import Testing
         let arrivals = try server.arrivals()
         #expect(Set(arrivals.flatMap(\.envelope.to)) == Set((0..<30).map { "person\($0)@example.test" }))
         #expect((1...3).contains(server.greetings()), "\(server.greetings()) connections for 30 messages")
+    }
+
+    @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgain() async throws {
+        let server = try SMTPTestServer(idleTimeout: 0.5)
+        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=1")
+        try await mailer.send(Self.danish)
+        try await Task.sleep(for: .seconds(1.2))
+        try await mailer.send(Self.danish)
+        #expect(try server.arrivals().count == 2)
+        #expect(server.greetings() == 2)
+    }
+
+    @Test func severalRecipientsOneRefusedSendsNothing() async throws {
+        let server = try SMTPTestServer(refuse: ["gone@example.test": 550])
+        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none")
+        let text = MessageRenderer.render(Self.danish, messageID: "x@kobling.test", date: Date())
+        await #expect(throws: MailDeliveryError.self) {
+            try await mailer.deliver(Array(text.utf8), from: "hub@kobling.test", to: ["soeren@example.test", "gone@example.test"])
+        }
+        #expect(try server.arrivals().isEmpty)
+        _ = try await mailer.deliver(Array(text.utf8), from: "hub@kobling.test", to: ["soeren@example.test"])
+        #expect(try server.arrivals().count == 1)
+        // The commands went out together, so the server took DATA for the recipient it accepted:
+        // that connection was closed mid-message (a lone dot would send an empty message).
+        #expect(server.greetings() == 2)
     }
 
     @Test func recipientsTravelOnlyInTheEnvelope() async throws {
@@ -162,5 +190,35 @@ import Testing
         #expect(try SMTPTestServer.verifyDKIM(tampered, publicKey: key.publicKeyBase64).verified == false)
 
         #expect(throws: DKIMSigner.Invalid.self) { try DKIMSigner(domain: "kobling.test", selector: "s", privateKeyPEM: "not a key") }
+    }
+}
+
+/// The SMTP conversation's pure parts: replies however they arrive, and DATA's dot rule.
+struct SMTPWireTests {
+    @Test func repliesAreReadAcrossReadsAndLines() throws {
+        var reader = SMTPReplyReader()
+        func feed(_ text: String) { Array(text.utf8).withUnsafeBytes { reader.append($0) } }
+        feed("250-mail.hub.dk greets you\r\n250-PIPE")
+        #expect(try reader.next() == nil)
+        feed("LINING\r\n250 SIZE 10240000\r\n354 Go ahead\r\n25")
+        let ehlo = try #require(try reader.next())
+        #expect(ehlo.code == 250 && ehlo.lines == ["mail.hub.dk greets you", "PIPELINING", "SIZE 10240000"])
+        #expect(SMTPCapabilities(ehlo: ehlo.lines) == { var c = SMTPCapabilities(); c.pipelining = true; c.size = 10_240_000; return c }())
+        #expect(try reader.next() == SMTPReply(code: 354, lines: ["Go ahead"]))
+        #expect(try reader.next() == nil)
+        feed("0\r\n")
+        #expect(try reader.next() == SMTPReply(code: 250, lines: []))
+        feed("hello there\r\n")
+        #expect(throws: SMTPReplyReader.Malformed.self) { try reader.next() }
+        var mixed = SMTPReplyReader()
+        Array("250-one\r\n550 two\r\n".utf8).withUnsafeBytes { mixed.append($0) }
+        #expect(throws: SMTPReplyReader.Malformed.self) { try mixed.next() }
+    }
+
+    @Test func dataDoublesLeadingDotsAndEndsWithOne() {
+        let block = SMTPCommands.dataBlock(Array("Subject: x\r\n\r\n.hidden\r\n..two\nbare\r\nno end".utf8))
+        #expect(String(decoding: block, as: UTF8.self) == "Subject: x\r\n\r\n..hidden\r\n...two\r\nbare\r\nno end\r\n.\r\n")
+        #expect(String(decoding: SMTPCommands.dataBlock(Array("a\r\n".utf8)), as: UTF8.self) == "a\r\n.\r\n")
+        #expect(SMTPCommands.mail(from: "hub@kobling.test", size: 6000) == "MAIL FROM:<hub@kobling.test> SIZE=6000\r\n")
     }
 }

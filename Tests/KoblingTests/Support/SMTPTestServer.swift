@@ -21,7 +21,8 @@ final class SMTPTestServer {
     static let python = root.appendingPathComponent(".build/venv/bin/python")
     static let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
-    init(certificate: TestCertificate? = nil, auth: String? = nil, refuse: [String: Int] = [:]) throws {
+    init(certificate: TestCertificate? = nil, auth: String? = nil, refuse: [String: Int] = [:], pipelining: Bool = true,
+         idleTimeout: Double? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
             throw TestServerError("no Python with aiosmtpd at \(Self.python.path): run scripts/setup --test")
         }
@@ -33,6 +34,8 @@ final class SMTPTestServer {
                          "--out", folder.appendingPathComponent("mail").path, "--ready-file", ready.path]
         if let certificate { arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path] }
         if let auth { arguments += ["--auth", auth] }
+        if !pipelining { arguments.append("--no-pipelining") }
+        if let idleTimeout { arguments += ["--idle-timeout", "\(idleTimeout)"] }
         for (address, code) in refuse.sorted(by: { $0.key < $1.key }) { arguments += ["--refuse", "\(address)=\(code)"] }
         process = Process()
         process.executableURL = Self.python

@@ -2,7 +2,8 @@
 
 Every message that arrives is written to OUT as NNNNNN.eml, with its envelope beside it in
 NNNNNN.json. Options make the server demand STARTTLS (with the given self-signed certificate) and
-AUTH, or refuse chosen recipients with a chosen code. When it listens it writes its port to
+AUTH, or refuse chosen recipients with a chosen code. It offers PIPELINING (RFC 2920), as most
+servers do, unless told not to. When it listens it writes its port to
 READY_FILE. It stops on SIGTERM.
 """
 import argparse
@@ -17,9 +18,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, out, refusals):
+    def __init__(self, out, refusals, pipelining):
         self.out = out
         self.refusals = refusals
+        self.pipelining = pipelining
         self.count = 0
         self.greetings = 0
 
@@ -30,6 +32,9 @@ class Handler:
             with open(os.path.join(self.out, "greetings"), "w") as file:
                 file.write(str(self.greetings))
         session.host_name = hostname
+        if self.pipelining:
+            # aiosmtpd reads commands in turn, so commands sent together are answered in order.
+            responses.insert(1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -60,6 +65,8 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--auth", help="USER:PASSWORD; AUTH is then required")
     parser.add_argument("--refuse", action="append", default=[], help="ADDRESS=CODE")
+    parser.add_argument("--no-pipelining", action="store_true")
+    parser.add_argument("--idle-timeout", type=float, help="seconds before an idle connection is closed")
     arguments = parser.parse_args()
 
     refusals = dict(item.lower().rsplit("=", 1) for item in arguments.refuse)
@@ -81,10 +88,13 @@ def main():
         parameters["auth_required"] = True
         parameters["auth_require_tls"] = bool(arguments.cert)
 
+    if arguments.idle_timeout:
+        parameters["timeout"] = arguments.idle_timeout
+
     # The test process may block signals in the thread that started this one; take them back.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     os.makedirs(arguments.out, exist_ok=True)
-    controller = Controller(Handler(arguments.out, refusals), hostname="127.0.0.1", port=arguments.port,
+    controller = Controller(Handler(arguments.out, refusals, not arguments.no_pipelining), hostname="127.0.0.1", port=arguments.port,
                             server_hostname="kobling-test", **parameters)
     controller.start()
     with open(arguments.ready_file + ".partial", "w") as file:
