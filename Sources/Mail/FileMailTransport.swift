@@ -28,14 +28,13 @@ public struct FileMailTransport: MailTransport {
         let transport: FileMailTransport
         init(transport: FileMailTransport) { self.transport = transport }
 
-        func send(_ message: MailMessage, beforeData: () throws -> Void) throws -> (messageID: String, reply: String) {
-            (try transport.write(message, beforeData: beforeData), "written")
+        func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
+            (try transport.write(message), "written")
         }
     }
 
-    /// Writes the message as a file; answers its Message-ID. `beforeData` runs just before the
-    /// file appears under its name.
-    func write(_ message: MailMessage, beforeData: () throws -> Void = {}) throws -> String {
+    /// Writes the message as a file; answers its Message-ID.
+    func write(_ message: MailMessage) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let now = Date()
         let unique = UUID().uuidString.lowercased()
@@ -47,12 +46,6 @@ public struct FileMailTransport: MailTransport {
         // Write under a temporary name and rename, so that a reader never sees half a message.
         let partial = directory.appendingPathComponent(".\(unique).partial")
         try Data(text.utf8).write(to: partial)
-        do {
-            try beforeData()
-        } catch {
-            try? FileManager.default.removeItem(at: partial)
-            throw error
-        }
         try FileManager.default.moveItem(at: partial, to: file)
         logger.info("mail written", metadata: ["file": "\(file.lastPathComponent)", "recipients": "\(message.to.count)"])
         return messageID

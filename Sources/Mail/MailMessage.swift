@@ -56,16 +56,7 @@ public protocol MailTransport: Sendable {
 /// Sends synchronously on the caller's thread; used by one thread at a time.
 public protocol MailLane: AnyObject {
     /// Sends the message; answers its Message-ID and what the server said on taking it.
-    /// `beforeData` runs at the last moment before the message can be taken (for SMTP, once the
-    /// server has taken the envelope and waits for the data); if it throws, the message is not
-    /// sent and its error comes back.
-    func send(_ message: MailMessage, beforeData: () throws -> Void) throws -> (messageID: String, reply: String)
-}
-
-extension MailLane {
-    public func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
-        try send(message, beforeData: {})
-    }
+    func send(_ message: MailMessage) throws -> (messageID: String, reply: String)
 }
 
 extension MailTransport {

@@ -15,7 +15,7 @@ public enum MessageRenderer {
         lines.append("MIME-Version: 1.0")
         if let html = message.html {
             // "=_" cannot occur in quoted-printable text, so the boundary never meets a body line.
-            let boundary = "=_kobling_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(32)
+            let boundary = "=_kobling_" + String(decoding: messageID.utf8.filter(isAlphanumeric).prefix(32), as: UTF8.self)
             lines.append(folded("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""))
             lines.append("")
             lines.append("--\(boundary)")
@@ -34,31 +34,53 @@ public enum MessageRenderer {
     static func folded(_ name: String, _ value: String) -> String {
         if name.utf8.count + value.utf8.count + 2 <= 78 && !value.utf8.contains(13) { return "\(name): \(value)" }
         // Encoded words come folded already; unfold them to fold the whole line afresh.
-        let unfolded = value.utf8.contains(13) ? value.replacingOccurrences(of: "\r\n ", with: " ") : value
-        let words = unfolded.split(separator: " ", omittingEmptySubsequences: false)
+        let unfolded = value.utf8.contains(13) ? unfold(value) : value
         var lines: [String] = []
         var line = "\(name):"
-        for word in words {
-            if line.count + 1 + word.count > 78 && line != "\(name):" {
+        var lineIsEmpty = true
+        for word in unfolded.split(separator: " ", omittingEmptySubsequences: false) {
+            if line.utf8.count + 1 + word.utf8.count > 78 && !lineIsEmpty {
                 lines.append(line)
                 line = ""
             }
             line += " " + word
+            lineIsEmpty = false
         }
         lines.append(line)
         return lines.joined(separator: "\r\n")
+    }
+
+    /// Removes folding: a line break followed by a space is one space.
+    private static func unfold(_ value: String) -> String {
+        let bytes = Array(value.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 13, index + 2 < bytes.count, bytes[index + 1] == 10, bytes[index + 2] == 32 {
+                index += 2
+                continue
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func part(_ body: String, type: String) -> [String] {
         ["Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: quoted-printable", "", QuotedPrintable.encode(body)]
     }
 
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+    }
+
     static func mailbox(_ mailbox: Mailbox) -> String {
         guard let name = mailbox.name, !name.isEmpty else { return mailbox.address }
-        let isPlain = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "." || $0 == "-") }
+        let isPlain = name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 32 || $0 == 46 || $0 == 45 }
         if isPlain { return "\(name) <\(mailbox.address)>" }
         // Printable ASCII with specials such as < , @ " becomes an RFC 5322 quoted string.
-        if name.allSatisfy({ $0.isASCII && !$0.isNewline && ($0.asciiValue ?? 0) >= 32 }) {
+        if name.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) {
             let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return "\"\(quoted)\" <\(mailbox.address)>"
         }
@@ -66,20 +88,19 @@ public enum MessageRenderer {
     }
 
     /// RFC 2047 B-encoding in words of at most 36 bytes of text (60 characters encoded), so that a
-    /// word fits on a line after any usual header name.
+    /// word fits on a line after any usual header name. A word never splits a character's bytes.
     public static func encodedWord(_ text: String) -> String {
-        guard text.contains(where: { !$0.isASCII || $0 == "\r" || $0 == "\n" }) else { return text }
+        let bytes = Array(text.utf8)
+        guard bytes.contains(where: { $0 >= 128 || $0 == 13 || $0 == 10 }) else { return text }
         var words: [String] = []
-        var chunk: [UInt8] = []
-        for character in text {
-            let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 36 {
-                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
-                chunk = []
-            }
-            chunk += bytes
+        var start = 0
+        while start < bytes.count {
+            var end = min(start + 36, bytes.count)
+            // Back off to the first byte of a UTF-8 sequence.
+            while end < bytes.count && end > start + 1 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            words.append("=?UTF-8?B?\(Data(bytes[start..<end]).base64EncodedString())?=")
+            start = end
         }
-        if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
         return words.joined(separator: "\r\n ")
     }
 
@@ -102,38 +123,66 @@ public enum QuotedPrintable {
     /// Line ends (CRLF, LF or CR) become CRLF; a space or tab before a line end is encoded. Works
     /// on bytes: a newsletter send encodes every message it sends.
     public static func encode(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        let hex = Array("0123456789ABCDEF".utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 8 + 16)
-        var lineLength = 0
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 13 || byte == 10 {
-                if byte == 13, index + 1 < bytes.count, bytes[index + 1] == 10 { index += 1 }
-                output.append(13)
-                output.append(10)
-                lineLength = 0
-                index += 1
-                continue
+        var text = text
+        return text.withUTF8 { input in
+            // At most three bytes out for each in, plus a soft break every 25 of them.
+            let capacity = input.count * 3 + (input.count / 25 + 1) * 3
+            return String(unsafeUninitializedCapacity: capacity) { output in
+                encode(input, into: output)
             }
-            let endsLine = index + 1 == bytes.count || bytes[index + 1] == 10 || bytes[index + 1] == 13
-            let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !endsLine)
-            let width = literal ? 1 : 3
-            if lineLength + width > 75 {
-                output.append(contentsOf: [61, 13, 10])
-                lineLength = 0
-            }
-            if literal {
-                output.append(byte)
-            } else {
-                output.append(contentsOf: [61, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            }
-            lineLength += width
-            index += 1
         }
-        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Encodes into `output`, which has room enough; answers how many bytes it wrote.
+    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        hex.withUnsafeBufferPointer { hex in
+            var written = 0
+            var lineLength = 0
+            var index = 0
+            let count = input.count
+            while index < count {
+                let byte = input[index]
+                if byte == 13 || byte == 10 {
+                    if byte == 13, index + 1 < count, input[index + 1] == 10 { index += 1 }
+                    output[written] = 13
+                    output[written + 1] = 10
+                    written += 2
+                    lineLength = 0
+                    index += 1
+                    continue
+                }
+                let literal: Bool
+                if byte >= 33 && byte <= 126 {
+                    literal = byte != 61
+                } else if byte == 32 || byte == 9 {
+                    // A space or tab before a line end would be lost in transport.
+                    literal = index + 1 < count && input[index + 1] != 10 && input[index + 1] != 13
+                } else {
+                    literal = false
+                }
+                let width = literal ? 1 : 3
+                if lineLength + width > 75 {
+                    output[written] = 61
+                    output[written + 1] = 13
+                    output[written + 2] = 10
+                    written += 3
+                    lineLength = 0
+                }
+                if literal {
+                    output[written] = byte
+                } else {
+                    output[written] = 61
+                    output[written + 1] = hex[Int(byte >> 4)]
+                    output[written + 2] = hex[Int(byte & 15)]
+                }
+                written += width
+                lineLength += width
+                index += 1
+            }
+            return written
+        }
     }
 
     public static func decode(_ text: String) -> String {

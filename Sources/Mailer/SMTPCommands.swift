@@ -38,19 +38,36 @@ enum SMTPCommands {
     /// The message as DATA carries it (RFC 5321 §4.5.2): a dot starting a line is doubled, lines
     /// end in CRLF, and a line holding only a dot ends it.
     static func dataBlock(_ message: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(message.count + 64)
-        var lineStart = true
-        var previous: UInt8 = 0
-        for byte in message {
-            if byte == 10 && previous != 13 { out.append(13) }
-            if lineStart && byte == 46 { out.append(46) }
-            out.append(byte)
-            lineStart = byte == 10
-            previous = byte
+        message.withUnsafeBufferPointer { input in
+            // Each byte may become two (a dot doubled, a bare LF made CRLF), plus the ending.
+            [UInt8](unsafeUninitializedCapacity: input.count * 2 + 5) { out, written in
+                var count = 0
+                var lineStart = true
+                var previous: UInt8 = 0
+                for byte in input {
+                    if byte == 10 && previous != 13 {
+                        out[count] = 13
+                        count += 1
+                    }
+                    if lineStart && byte == 46 {
+                        out[count] = 46
+                        count += 1
+                    }
+                    out[count] = byte
+                    count += 1
+                    lineStart = byte == 10
+                    previous = byte
+                }
+                if !lineStart {
+                    out[count] = 13
+                    out[count + 1] = 10
+                    count += 2
+                }
+                out[count] = 46
+                out[count + 1] = 13
+                out[count + 2] = 10
+                written = count + 3
+            }
         }
-        if !lineStart { out.append(contentsOf: [13, 10]) }
-        out.append(contentsOf: endOfData)
-        return out
     }
 }
