@@ -101,9 +101,8 @@ final class SMTPConnection: @unchecked Sendable {
     }
 
     /// Sends one message to the given envelope recipients (never put in a header by this call),
-    /// and answers the server's final reply. `beforeData` runs once the server has taken the
-    /// envelope, just before the message goes: the last moment before the server can accept it.
-    func send(from sender: String, to recipients: [String], data: [UInt8], beforeData: () throws -> Void = {}) throws -> String {
+    /// and answers the server's final reply.
+    func send(from sender: String, to recipients: [String], data: [UInt8]) throws -> String {
         let block = SMTPCommands.dataBlock(data)
         let commands = [SMTPCommands.mail(from: sender, size: capabilities.size.map { _ in block.count })]
             + recipients.map(SMTPCommands.recipient) + [SMTPCommands.data]
@@ -125,13 +124,6 @@ final class SMTPConnection: @unchecked Sendable {
             guard reply.code / 100 != expected / 100 else { continue }
             abandon(after: replies, dataAccepted: replies.count == commands.count && replies.last?.code == 354)
             throw refusal(reply, at: stage)
-        }
-        do {
-            try beforeData()
-        } catch {
-            // The server waits for the message; leaving without the final dot discards it.
-            isUsable = false
-            throw error
         }
         try write(block, stage: .data)
         let final = try readReply(stage: .data)

@@ -77,9 +77,9 @@ final class SMTPLane: MailLane {
         link = SMTPLink(configuration: transport.configuration)
     }
 
-    func send(_ message: MailMessage, beforeData: () throws -> Void) throws -> (messageID: String, reply: String) {
+    func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
         let (messageID, data) = try transport.prepare(message)
-        let reply = try link.deliver(data, from: message.from.address, to: message.to.map(\.address), beforeData: beforeData)
+        let reply = try link.deliver(data, from: message.from.address, to: message.to.map(\.address))
         return (messageID, reply)
     }
 }
@@ -94,12 +94,12 @@ final class SMTPLink: @unchecked Sendable {
         self.configuration = configuration
     }
 
-    func deliver(_ data: [UInt8], from sender: String, to recipients: [String], beforeData: () throws -> Void = {}) throws -> String {
+    func deliver(_ data: [UInt8], from sender: String, to recipients: [String]) throws -> String {
         if let connection, connection.isStale { self.connection = nil }
         let connection = try self.connection ?? SMTPConnection(configuration: configuration)
         self.connection = connection
         defer { if !connection.isUsable { self.connection = nil } }
-        return try connection.send(from: sender, to: recipients, data: data, beforeData: beforeData)
+        return try connection.send(from: sender, to: recipients, data: data)
     }
 }
 

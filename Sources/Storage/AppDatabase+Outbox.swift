@@ -156,10 +156,12 @@ extension AppDatabase {
         }
     }
 
-    /// Rows left "sending" by a process that stopped mid-send. Whether the server took them is
-    /// unknown; they are queued again, so a message may arrive twice but is never lost (at most as
-    /// many as were in flight: the connection count). Answers how many.
+    /// Rows left "sending" by a process that stopped mid-send. Those the delivery journal says
+    /// the server took are recorded sent; whether the server took the others is unknown, so
+    /// they are queued again: a message may arrive twice but is never lost (at most one a
+    /// connection). Answers how many were queued again.
     public func requeueInterruptedMail() async throws -> Int {
+        try applyDeliveryJournal()
         let now = self.now
         return try await writer.write { db in
             try db.execute(
@@ -173,45 +175,106 @@ extension AppDatabase {
         }
     }
 
+    /// Notes at once, in the delivery journal, that the server took a row's message; the row
+    /// itself is settled later with other outcomes (`settleAndClaim`).
+    public func recordTaken(id: String, messageId: String, reply: String) throws {
+        try journal.append(.init(id: id, at: Timestamp.string(clock.now()), messageId: messageId, reply: reply))
+    }
+
+    /// Settles the rows the delivery journal holds that still say "sending", then empties the
+    /// journal. Answers how many rows it settled.
+    @discardableResult
+    public func applyDeliveryJournal() throws -> Int {
+        guard !journal.isEmpty else { return 0 }
+        let entries = try journal.entries()
+        let settled = try writer.write { db in
+            var settled = 0
+            let statement = try db.cachedStatement(sql: """
+                UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL
+                WHERE id = ? AND status = 'sending'
+                """)
+            for entry in entries {
+                try statement.execute(arguments: [entry.messageId, entry.reply, entry.at, entry.at, entry.id])
+                settled += db.changesCount
+            }
+            return settled
+        }
+        try journal.clear()
+        return settled
+    }
+
+    /// Empties the delivery journal once every outcome it holds is in the database.
+    public func clearDeliveryJournal() throws {
+        try journal.clear()
+    }
+
     /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
     public func claimNextMail() async throws -> ClaimedMail? {
         let now = self.now
         return try await writer.write { db in try claimNext(now: now, db) }
     }
 
-    /// Records how the previous message of a lane went (if any) and, unless `claim` is false,
-    /// marks the next due row "sending" and answers it, in one transaction. Rows of a newsletter
-    /// whose send is paused or cancelled wait; a row whose subscriber unsubscribed meanwhile, or
-    /// whose address is suppressed, is marked skipped instead. Each lane claims one row at a time,
-    /// just before its SMTP transaction, and records its outcome before the next, so that the rows
-    /// a crash can leave "sending" are those really in flight: at most one a lane.
-    ///
-    /// Synchronous: the worker's lanes run on threads of their own, and a write from one runs on
-    /// that thread without a hop.
-    public func settleAndClaimNext(_ outcome: MailOutcome?, claim: Bool = true) throws -> ClaimedMail? {
-        try settleAndClaimNext([LaneRequest(outcome: outcome, claim: claim)])[0]
-    }
-
-    /// What one lane asks of a transaction: record its last outcome, claim its next row.
+    /// What one lane asks of a transaction: record its last outcome, claim rows to send next,
+    /// and hand back rows it claimed but will not send.
     public struct LaneRequest: Sendable {
         public var outcome: MailOutcome?
-        public var claim: Bool
+        public var claim: Int
+        public var release: [String]
 
-        public init(outcome: MailOutcome?, claim: Bool) {
+        public init(outcome: MailOutcome?, claim: Int, release: [String] = []) {
             self.outcome = outcome
             self.claim = claim
+            self.release = release
         }
     }
 
-    /// Several lanes' requests in one transaction (a group commit): every outcome is recorded,
-    /// then a row claimed for each lane that asks. Answers the claimed rows in request order.
-    public func settleAndClaimNext(_ requests: [LaneRequest]) throws -> [ClaimedMail?] {
+    /// What a transaction answers: each request's claimed rows, in request order, and which
+    /// newsletter issues are still being sent (rows of others that a lane holds go back).
+    public struct LaneAnswers: Sendable {
+        public var claimed: [[ClaimedMail]]
+        public var issuesSending: Set<String>
+    }
+
+    /// Several lanes' requests in one transaction (a group commit): every outcome is recorded
+    /// and every released row queued again, then rows claimed for each lane that asks, oldest
+    /// first.
+    ///
+    /// A claimed row is marked "sending" before its SMTP transaction starts. Rows of a newsletter
+    /// whose send is paused or cancelled wait; a row whose subscriber unsubscribed meanwhile, or
+    /// whose address is suppressed, is marked skipped instead.
+    ///
+    /// Synchronous: the worker calls it from a thread of its own, and a write from one runs on
+    /// that thread without a hop.
+    public func settleAndClaim(_ requests: [LaneRequest]) throws -> LaneAnswers {
         let now = clock.now()
         let stamp = Timestamp.string(now)
         return try writer.write { db in
-            for outcome in requests.compactMap(\.outcome) { try settle(outcome, now: now, db) }
-            return try requests.map { $0.claim ? try claimNext(now: stamp, db) : nil }
+            for request in requests {
+                if let outcome = request.outcome { try settle(outcome, now: now, db) }
+                for id in request.release { try release(id, now: stamp, db) }
+            }
+            let claimed = try requests.map { request in
+                var claimed: [ClaimedMail] = []
+                while claimed.count < request.claim, let mail = try claimNext(now: stamp, db) { claimed.append(mail) }
+                return claimed
+            }
+            let sending = try db.cachedStatement(sql: "SELECT id FROM newsletterIssue WHERE status = 'sending'")
+            return LaneAnswers(claimed: claimed, issuesSending: Set(try String.fetchAll(sending)))
         }
+    }
+
+    /// A claimed row that will not be sent now goes back to the queue, or is skipped if its send
+    /// was cancelled meanwhile.
+    private func release(_ id: String, now: String, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET
+              status = CASE WHEN EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = outbox.issueId AND i.status = 'cancelled')
+                THEN 'skipped' ELSE 'queued' END,
+              lastError = CASE WHEN EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = outbox.issueId AND i.status = 'cancelled')
+                THEN 'not sent: the send was cancelled' ELSE lastError END,
+              attempts = attempts - 1, updatedAt = ?
+            WHERE id = ? AND status = 'sending'
+            """).execute(arguments: [now, id])
     }
 
     private func claimNext(now: String, _ db: Database) throws -> ClaimedMail? {

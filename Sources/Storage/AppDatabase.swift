@@ -8,6 +8,8 @@ public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
     let clock: Clock
     let ids: IDGenerator
+    /// Messages the server took whose rows may not say so yet (see `DeliveryJournal`).
+    let journal: DeliveryJournal
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public static func open(path: String, clock: Clock = .system, ids: IDGenerator = .random) throws -> AppDatabase {
@@ -20,11 +22,12 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(writer: pool, clock: clock, ids: ids)
+        return try AppDatabase(writer: pool, journal: DeliveryJournal(path: path + "-deliveries"), clock: clock, ids: ids)
     }
 
-    init(writer: any DatabaseWriter, clock: Clock, ids: IDGenerator) throws {
+    init(writer: any DatabaseWriter, journal: DeliveryJournal, clock: Clock, ids: IDGenerator) throws {
         self.writer = writer
+        self.journal = journal
         self.clock = clock
         self.ids = ids
         try Self.migrator.migrate(writer)

@@ -109,6 +109,32 @@ import Testing
         #expect(entries.count == 2 && entries.allSatisfy { $0.attempts == 2 })
     }
 
+    @Test func messagesTheJournalSaysWereTakenAreNotSentAgain() async throws {
+        let app = try TestApp()
+        try await app.database.enqueue(["a@example.dk", "b@example.dk", "c@example.dk"].map(Self.message))
+        let a = try #require(try await app.database.claimNextMail())
+        let b = try #require(try await app.database.claimNextMail())
+        // The server took a's message and the lane wrote that down; the process died before
+        // the outcome reached the database, and while a line about b was half written.
+        try app.database.recordTaken(id: a.entry.id, messageId: "a1@kobling.test", reply: "250 2.0.0 Ok: queued\tas X")
+        let journal = app.services.configuration.resolvedDatabasePath + "-deliveries"
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\(b.entry.id)\t2026-11-23T10:00:00Z\tb1@kob".utf8))
+        try handle.close()
+
+        #expect(try await app.database.requeueInterruptedMail() == 1)
+        let sent = try await app.database.outbox(status: .sent, page: .init()).items
+        #expect(sent.map(\.id) == [a.entry.id])
+        #expect(sent.first?.messageId == "a1@kobling.test" && sent.first?.reply == "250 2.0.0 Ok: queued as X")
+        #expect(try String(contentsOfFile: journal, encoding: .utf8).isEmpty, "the journal is emptied once applied")
+        // b goes out again, and the third row; a does not.
+        let mail = try await app.sentMail()
+        let recipients = mail.flatMap { $0.split(separator: "\r\n").filter { $0.hasPrefix("To: ") }.map { String($0.dropFirst(4)) } }
+        #expect(Set(recipients) == Set(["a@example.dk", "b@example.dk", "c@example.dk"]).subtracting([a.entry.recipient]))
+        #expect(recipients.count == 2)
+    }
+
     @Test func theWorkerKeepsToItsRate() async throws {
         var settings = OutboxWorker.Settings.manual
         settings.rate = 20

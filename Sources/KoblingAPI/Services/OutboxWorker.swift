@@ -9,12 +9,15 @@ import Synchronization
 ///
 /// `concurrency` lanes work side by side, each on a thread of its own with a connection of its own
 /// (a newsletter send is thousands of messages, and hopping between threads for each step cost
-/// more than sending). A lane claims one row, marking it "sending" just before its SMTP
-/// transaction starts, and records "sent" after the server's 250 in the same transaction that
-/// claims its next row. Rows found "sending" when the worker starts were in flight when the process stopped:
-/// whether the server took them is unknown, so they are sent again. A message is therefore never
-/// lost, and at most `concurrency` messages (those in flight at a crash) can arrive twice; the
-/// window is between the server's 250 and the database write that follows it.
+/// more than sending). The database is written by one more thread, the ledger, in batches. A
+/// lane's rows are marked "sending" when it claims them, a few ahead of their SMTP transactions.
+/// When the server's 250 arrives, the lane writes it to the delivery journal at once (one
+/// `write`, no transaction) before it starts the next message; the row says "sent" when the
+/// ledger's next batch is written. After a crash, rows the journal names are recorded sent and
+/// the other rows found "sending" are sent again: whether the server took the one a lane had
+/// under way is unknown. A message is therefore never lost, and at most `concurrency` messages
+/// (one a connection: the one whose 250 came back just before the crash, unwritten) can arrive
+/// twice.
 ///
 /// Transient failures (4xx, lost connections) are retried with exponential backoff, from 30 s to
 /// an hour, up to `maxAttempts`; permanent ones (5xx) are recorded with the server's reply. A
@@ -64,7 +67,6 @@ public final class OutboxWorker: Service, Sendable {
     private let pacing = Mutex(ContinuousClock.now)
     /// One lane a connection, kept between runs so that connections are reused.
     private let lanes: [LaneBox]
-    private let groupCommit = GroupCommit()
 
     public init(
         database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(),
@@ -137,14 +139,23 @@ public final class OutboxWorker: Service, Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         try await database.startDueIssues(grace: settings.lateSendGrace)
+        // Outcomes a failed run left only in the journal go in before anything is claimed.
+        try database.applyDeliveryJournal()
+        let ledger = OutboxLedger(commit: database.settleAndClaim)
+        let writer = Thread { ledger.run() }
+        writer.name = "kobling.outbox.ledger"
+        writer.start()
         let results = await withTaskGroup(of: (Int, (any Error)?).self) { group in
             for lane in lanes {
-                group.addTask { await Self.onThread { self.drain(lane) } }
+                group.addTask { await Self.onThread { self.drain(lane, ledger: ledger) } }
             }
             return await group.reduce(into: [(Int, (any Error)?)]()) { $0.append($1) }
         }
-        try await database.finishCompletedIssues()
+        ledger.close()
         if let error = results.compactMap(\.1).first { throw error }
+        // Every outcome is written: the journal's copy is no longer needed.
+        try database.clearDeliveryJournal()
+        try await database.finishCompletedIssues()
         return results.map(\.0).reduce(0, +)
     }
 
@@ -157,18 +168,29 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// One lane's loop: send due rows until none is left or sending pauses. Each outcome is
-    /// recorded in the transaction that claims the next row. Answers how many it attempted, and
-    /// the database error that stopped it, if one did.
-    private func drain(_ lane: LaneBox) -> (Int, (any Error)?) {
+    /// One lane's loop: send due rows until none is left, or sending pauses or stops (the rows
+    /// it holds then go back to the queue). Answers how many it attempted, and the database
+    /// error that stopped it, if one did.
+    private func drain(_ lane: LaneBox, ledger: OutboxLedger) -> (Int, (any Error)?) {
         lane.lock.withLock { _ in
+            var feed = LaneFeed(ledger: ledger)
             var attempted = 0
-            var outcome: MailOutcome?
             do {
-                while let mail = try groupCommit.submit(.init(outcome: outcome, claim: mayClaim), commit: database.settleAndClaimNext) {
-                    outcome = deliver(mail, through: lane.sender)
+                while mayClaim, let mail = try feed.next() {
+                    let outcome = deliver(mail, through: lane.sender)
+                    if case .sent(let id, let messageId, let reply) = outcome {
+                        do {
+                            try database.recordTaken(id: id, messageId: messageId, reply: reply)
+                        } catch {
+                            // The outcome still goes to the database with the next batch; only
+                            // a crash before then would send this message again.
+                            logger.error("the delivery journal cannot be written", metadata: ["id": "\(id)", "error": "\(error)"])
+                        }
+                    }
                     attempted += 1
+                    try feed.record(outcome, claiming: mayClaim)
                 }
+                try feed.finish()
                 return (attempted, nil)
             } catch {
                 return (attempted, error)
