@@ -75,8 +75,8 @@ public struct AppConfiguration: Sendable {
         if let from = environment["KOBLING_MAIL_FROM"] { configuration.mailFrom = from }
         if let url = environment["KOBLING_SMTP_URL"], !url.isEmpty { configuration.smtpURL = url }
         if let rate = environment["KOBLING_MAIL_RATE"] {
-            guard let value = Double(rate), value > 0, value <= 10_000 else {
-                throw ConfigurationError("KOBLING_MAIL_RATE must be a number of messages a second from 0 to 10000, not \"\(rate)\".")
+            guard let value = Double(rate), value > 0, value <= 100_000 else {
+                throw ConfigurationError("KOBLING_MAIL_RATE must be a number of messages a second from 0 to 100000, not \"\(rate)\".")
             }
             configuration.mailRate = value
         }
