@@ -32,8 +32,6 @@ enum SMTPCommands {
 
     static let data = "DATA\r\n"
     static let reset = "RSET\r\n"
-    static let quit = "QUIT\r\n"
-    static let endOfData: [UInt8] = Array(".\r\n".utf8)
 
     /// The message as DATA carries it (RFC 5321 §4.5.2): a dot starting a line is doubled, lines
     /// end in CRLF, and a line holding only a dot ends it.

@@ -33,9 +33,6 @@ struct SMTPReplyReader {
         buffer.append(contentsOf: bytes)
     }
 
-    /// Whether bytes are waiting that are not yet a whole reply.
-    var hasPartialReply: Bool { start < buffer.count || pending != nil }
-
     /// The next whole reply, or nil until more bytes arrive.
     mutating func next() throws -> SMTPReply? {
         while let newline = buffer[start...].firstIndex(of: 10) {

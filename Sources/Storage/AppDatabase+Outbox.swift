@@ -161,9 +161,10 @@ extension AppDatabase {
     /// they are queued again: a message may arrive twice but is never lost (at most one a
     /// connection). Answers how many were queued again.
     public func requeueInterruptedMail() async throws -> Int {
-        try applyDeliveryJournal()
+        let taken = try journal.entries()
         let now = self.now
-        return try await writer.write { db in
+        let requeued = try await writer.write { db in
+            try markSent(taken, db)
             try db.execute(
                 sql: """
                     UPDATE outbox SET status = 'queued', notBefore = ?, updatedAt = ?,
@@ -173,6 +174,8 @@ extension AppDatabase {
                 arguments: [now, now])
             return db.changesCount
         }
+        try journal.clear()
+        return requeued
     }
 
     /// Notes at once, in the delivery journal, that the server took a row's message; the row
@@ -181,26 +184,26 @@ extension AppDatabase {
         try journal.append(.init(id: id, at: Timestamp.string(clock.now()), messageId: messageId, reply: reply))
     }
 
-    /// Settles the rows the delivery journal holds that still say "sending", then empties the
-    /// journal. Answers how many rows it settled.
-    @discardableResult
-    public func applyDeliveryJournal() throws -> Int {
-        guard !journal.isEmpty else { return 0 }
-        let entries = try journal.entries()
-        let settled = try writer.write { db in
-            var settled = 0
-            let statement = try db.cachedStatement(sql: """
-                UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL
-                WHERE id = ? AND status = 'sending'
-                """)
-            for entry in entries {
-                try statement.execute(arguments: [entry.messageId, entry.reply, entry.at, entry.at, entry.id])
-                settled += db.changesCount
-            }
-            return settled
-        }
+    /// Settles the rows the delivery journal holds that still say "sending" (after a run that
+    /// stopped on a database error), then empties the journal.
+    public func applyDeliveryJournal() throws {
+        guard !journal.isEmpty else { return }
+        let taken = try journal.entries()
+        try writer.write { db in try markSent(taken, db) }
         try journal.clear()
-        return settled
+    }
+
+    private func markSent(_ taken: [DeliveryJournal.Entry], _ db: Database) throws {
+        for entry in taken { try markSent(entry.id, messageId: entry.messageId, reply: entry.reply, at: entry.at, db) }
+    }
+
+    /// The server took the row's message (its 250 came back). Only a row still "sending" is
+    /// changed, so the journal and the ledger may both say so.
+    private func markSent(_ id: String, messageId: String, reply: String, at stamp: String, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL
+            WHERE id = ? AND status = 'sending'
+            """).execute(arguments: [messageId, reply, stamp, stamp, id])
     }
 
     /// Empties the delivery journal once every outcome it holds is in the database.
@@ -263,18 +266,15 @@ extension AppDatabase {
         }
     }
 
-    /// A claimed row that will not be sent now goes back to the queue, or is skipped if its send
-    /// was cancelled meanwhile.
+    /// A claimed row that will not be sent now goes back to the queue, or is skipped as the
+    /// cancel skipped the rest of its issue's queue if its send was cancelled meanwhile.
     private func release(_ id: String, now: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'queued', attempts = attempts - 1, updatedAt = ? WHERE id = ? AND status = 'sending'")
+            .execute(arguments: [now, id])
         try db.cachedStatement(sql: """
-            UPDATE outbox SET
-              status = CASE WHEN EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = outbox.issueId AND i.status = 'cancelled')
-                THEN 'skipped' ELSE 'queued' END,
-              lastError = CASE WHEN EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = outbox.issueId AND i.status = 'cancelled')
-                THEN 'not sent: the send was cancelled' ELSE lastError END,
-              attempts = attempts - 1, updatedAt = ?
-            WHERE id = ? AND status = 'sending'
-            """).execute(arguments: [now, id])
+            UPDATE outbox SET status = 'skipped', lastError = 'not sent: the send was cancelled'
+            WHERE id = ? AND status = 'queued' AND issueId IN (SELECT id FROM newsletterIssue WHERE status = 'cancelled')
+            """).execute(arguments: [id])
     }
 
     private func claimNext(now: String, _ db: Database) throws -> ClaimedMail? {
@@ -323,10 +323,7 @@ extension AppDatabase {
         let stamp = Timestamp.string(now)
         switch outcome {
         case .sent(let id, let messageId, let reply):
-            // The server took the message (its 250 came back).
-            try db.cachedStatement(sql: """
-                UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL WHERE id = ?
-                """).execute(arguments: [messageId, reply, stamp, stamp, id])
+            try markSent(id, messageId: messageId, reply: reply, at: stamp, db)
         case .failed(let id, let reason):
             // It will not go through; the reason stays for organisers to read.
             try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ?, updatedAt = ? WHERE id = ?")

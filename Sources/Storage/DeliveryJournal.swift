@@ -55,6 +55,7 @@ final class DeliveryJournal: @unchecked Sendable {
 
     /// Every whole entry, oldest first.
     func entries() throws -> [Entry] {
+        guard !isEmpty else { return [] }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         var entries: [Entry] = []
         for line in data.split(separator: 10, omittingEmptySubsequences: true) where line.endIndex < data.endIndex || data.last == 10 {

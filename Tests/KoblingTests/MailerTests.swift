@@ -118,6 +118,18 @@ import Testing
         #expect((1...3).contains(server.greetings()), "\(server.greetings()) connections for 30 messages")
     }
 
+    @Test func pipeliningIsUsedWhenTheServerOffersIt() throws {
+        for offered in [true, false] {
+            let server = try SMTPTestServer(pipelining: offered)
+            let connection = try SMTPConnection(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=none"))
+            #expect(connection.capabilities.pipelining == offered)
+            #expect(connection.capabilities.size != nil, "aiosmtpd names its SIZE limit")
+            _ = try connection.send(from: "hub@kobling.test", to: ["soeren@example.test"], data: Array("Subject: x\r\n\r\n.dot\r\n".utf8))
+            let raw = try String(contentsOf: try #require(try server.arrivals().first?.file), encoding: .utf8)
+            #expect(raw.contains("\n.dot"), "the doubled dot is undone by the server")
+        }
+    }
+
     @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgain() async throws {
         let server = try SMTPTestServer(idleTimeout: 0.5)
         let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=1")

@@ -177,6 +177,45 @@ import Testing
         }
     }
 
+    /// A lane holds rows it claimed ahead; a pause or cancel makes it hand them back unsent.
+    @Test func rowsALaneHoldsGoBackWhenTheirSendStops() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            let list = try await Self.list(client, as: organiser, subscribers: (1...6).map { ("h\($0)@example.dk", nil) })
+            let issue = try await Self.issue(client, list: list, as: organiser)
+            try await client.request(.post, "/v1/newsletter/issues/\(issue)/send", as: organiser)
+            let ledger = OutboxLedger(commit: app.database.settleAndClaim)
+            let writer = Thread { ledger.run() }
+            writer.start()
+            defer { ledger.close() }
+            var feed = LaneFeed(ledger: ledger)
+            let first = try #require(try feed.next())
+            try await client.request(.post, "/v1/newsletter/issues/\(issue)/pause", as: organiser)
+            try feed.record(.sent(id: first.entry.id, messageId: "m@kobling.test", reply: "250 Ok"), claiming: true)
+            // Once that answer is in (the ledger writes within 2 ms), the five rows the lane held
+            // are handed back rather than sent.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try feed.next() == nil)
+            try feed.finish()
+            let delivery = try await app.database.issue(id: issue).delivery
+            #expect(delivery.sent == 1 && delivery.sending == 0 && delivery.queued == 5)
+            let queued = try await app.database.outbox(status: .queued, issueId: issue, page: .init()).items
+            #expect(queued.allSatisfy { $0.attempts == 0 }, "a row handed back was not attempted")
+
+            // Claimed when the send is cancelled: handed back, the rows are skipped as the rest were.
+            try await client.request(.post, "/v1/newsletter/issues/\(issue)/resume", as: organiser)
+            let held = try app.database.settleAndClaim([.init(outcome: nil, claim: 2)]).claimed[0]
+            #expect(held.count == 2)
+            try await client.request(.post, "/v1/newsletter/issues/\(issue)/cancel", as: organiser)
+            let answers = try app.database.settleAndClaim([.init(outcome: nil, claim: 1, release: held.map(\.entry.id))])
+            #expect(answers.claimed[0].isEmpty && !answers.issuesSending.contains(issue))
+            let after = try await app.database.issue(id: issue).delivery
+            #expect(after.sent == 1 && after.sending == 0 && after.queued == 0 && after.skipped == 5)
+        }
+    }
+
     @Test func aScheduledIssueGoesOutOnTimeAndALateOneWaitsForAnOrganiser() async throws {
         let app = try TestApp()
         try await app.makeOrganiser()
