@@ -222,16 +222,27 @@ extension AppDatabase {
     }
 
     private func startSending(_ issue: NewsletterIssue, now: String, _ db: Database) throws {
-        let subscribers = try Row.fetchAll(
-            db, sql: "SELECT id, email FROM subscriber WHERE listId = ? AND status = 'confirmed' ORDER BY id", arguments: [issue.listId])
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO outbox (id, kind, recipient, message, status, attempts, notBefore, createdAt, updatedAt, issueId, subscriberId)
-            VALUES (?, ?, ?, x'', 'queued', 0, ?, ?, ?, ?, ?)
-            ON CONFLICT DO NOTHING
-            """)
-        for subscriber in subscribers {
-            try insert.execute(arguments: [ids.next("mail"), MailKind.newsletterIssue, subscriber["email"], now, now, now, issue.id, subscriber["id"]])
+        // One statement queues every confirmed subscriber, in the order of their ids, and the
+        // rows' new ids are handed out sorted in that order too: every index of the outbox then
+        // takes its new entries in order, each page written once, instead of ten thousand
+        // scattered insertions.
+        let ids = self.ids
+        let subscribers = try String.fetchAll(
+            db, sql: "SELECT id FROM subscriber WHERE listId = ? AND status = 'confirmed' ORDER BY id", arguments: [issue.listId])
+        let rowIDs = Dictionary(uniqueKeysWithValues: zip(subscribers, subscribers.map { _ in ids.next("mail") }.sorted()))
+        let mailID = DatabaseFunction("kobling_mail_id", argumentCount: 1, pure: false) { values in
+            String.fromDatabaseValue(values[0]).flatMap { rowIDs[$0] } ?? ids.next("mail")
         }
+        db.add(function: mailID)
+        defer { db.remove(function: mailID) }
+        try db.execute(
+            sql: """
+                INSERT INTO outbox (id, kind, recipient, message, status, attempts, notBefore, createdAt, updatedAt, issueId, subscriberId)
+                SELECT kobling_mail_id(id), ?, email, x'', 'queued', 0, ?, ?, ?, ?, id
+                FROM subscriber WHERE listId = ? AND status = 'confirmed' ORDER BY id
+                ON CONFLICT DO NOTHING
+                """,
+            arguments: [MailKind.newsletterIssue, now, now, now, issue.id, issue.listId])
         try db.execute(
             sql: """
                 UPDATE newsletterIssue SET status = 'sending', statusReason = NULL, startedAt = ?, updatedAt = ?, version = version + 1

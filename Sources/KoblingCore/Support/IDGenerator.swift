@@ -14,8 +14,10 @@ public struct IDGenerator: Sendable {
     }
 
     public static let random = IDGenerator { prefix in
+        // Two draws of 64 bits: the system generator reads the kernel's each time it is asked.
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let (high, low) = (generator.next(), generator.next())
+        let bytes = (0..<16).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> UInt64(8 * (index % 8))) }
         return prefix + "_" + Base32.encode(bytes)
     }
 }
