@@ -50,6 +50,7 @@ let package = Package(
         .target(
             name: "Mail",
             dependencies: [
+                "KoblingCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -17,37 +17,52 @@ public struct FileMailTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws -> String {
-        try write(message)
+        try write(OutgoingMail(reference: "", message: message))
     }
 
-    public func makeLane() -> any MailLane {
-        Lane(transport: self)
+    public func makeStream() -> any MailStream {
+        Stream(transport: self)
     }
 
-    final class Lane: MailLane {
+    /// Writes one message after another.
+    final class Stream: MailStream {
         let transport: FileMailTransport
         init(transport: FileMailTransport) { self.transport = transport }
 
-        func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
-            (try transport.write(message), "written")
+        var width: Int { 1 }
+
+        func run(next: () -> StreamStep, done: (String, Result<SentMail, MailDeliveryError>) -> Void) {
+            while true {
+                switch next() {
+                case .end:
+                    return
+                case .wait(let duration):
+                    let (seconds, attoseconds) = duration.components
+                    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+                case .mail(let mail):
+                    do {
+                        done(mail.reference, .success(SentMail(messageID: try transport.write(mail), reply: "written")))
+                    } catch {
+                        done(mail.reference, .failure(MailDeliveryError(kind: .transient, stage: .connection, detail: "\(error)")))
+                    }
+                }
+            }
         }
     }
 
     /// Writes the message as a file; answers its Message-ID.
-    func write(_ message: MailMessage) throws -> String {
+    func write(_ mail: OutgoingMail) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let now = Date()
-        let unique = UUID().uuidString.lowercased()
-        let messageID = "\(unique)@\(domain)"
-        var text = MessageRenderer.render(message, messageID: messageID, date: now)
-        if let signer { text = try signer.sign(text, at: now) }
+        let (messageID, data) = try mail.rendered(domain: domain, signer: signer, at: now)
+        let unique = messageID.prefix { $0 != "@" }
         let stamp = String(format: "%.6f", now.timeIntervalSince1970)
         let file = directory.appendingPathComponent("\(stamp)-\(unique).eml")
         // Write under a temporary name and rename, so that a reader never sees half a message.
         let partial = directory.appendingPathComponent(".\(unique).partial")
-        try Data(text.utf8).write(to: partial)
+        try Data(data).write(to: partial)
         try FileManager.default.moveItem(at: partial, to: file)
-        logger.info("mail written", metadata: ["file": "\(file.lastPathComponent)", "recipients": "\(message.to.count)"])
+        logger.info("mail written", metadata: ["file": "\(file.lastPathComponent)", "recipients": "\(mail.to.count)"])
         return messageID
     }
 }

@@ -48,15 +48,84 @@ public protocol MailTransport: Sendable {
     /// Sends the message; answers its Message-ID and what the server said on taking it.
     func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String)
 
-    /// A sender for one thread of a worker that sends many messages: it works on the caller's
-    /// thread, one message at a time, over a connection of its own that it keeps for the next.
-    func makeLane() -> any MailLane
+    /// A sender for a worker that sends many messages: it works on the caller's thread, over
+    /// connections of its own that it keeps for the next run.
+    func makeStream() -> any MailStream
 }
 
-/// Sends synchronously on the caller's thread; used by one thread at a time.
-public protocol MailLane: AnyObject {
-    /// Sends the message; answers its Message-ID and what the server said on taking it.
-    func send(_ message: MailMessage) throws -> (messageID: String, reply: String)
+/// One message handed to a stream: a template, whom it goes to and their values, and the
+/// caller's reference for its outcome.
+public struct OutgoingMail: Sendable {
+    public var reference: String
+    public var template: MessageTemplate
+    public var to: [Mailbox]
+    public var values: [String]
+
+    public init(reference: String, template: MessageTemplate, to: [Mailbox], values: [String]) {
+        self.reference = reference
+        self.template = template
+        self.to = to
+        self.values = values
+    }
+
+    public init(reference: String, message: MailMessage) {
+        self.init(reference: reference, template: MessageTemplate(message), to: message.to, values: [])
+    }
+
+    /// The message as it goes out, with a new Message-ID at `domain`, signed when a signer is
+    /// given; answers the Message-ID too.
+    public func rendered(domain: String, signer: DKIMSigner?, at date: Date = Date()) throws -> (messageID: String, data: [UInt8]) {
+        let messageID = "\(Self.uniquePart())@\(domain)"
+        let data = template.render(to: to, values: values, messageID: messageID, date: date)
+        guard let signer else { return (messageID, data) }
+        return (messageID, Array(try signer.sign(String(decoding: data, as: UTF8.self), at: date).utf8))
+    }
+
+    /// 128 random bits in lowercase hex, as a UUID would give them without its formatting.
+    private static func uniquePart() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(32)
+        for var word in [generator.next(), generator.next()] as [UInt64] {
+            for _ in 0..<16 {
+                text.append(digits[Int(word & 15)])
+                word >>= 4
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// What a server said on taking a message.
+public struct SentMail: Sendable, Equatable {
+    public var messageID: String
+    public var reply: String
+
+    public init(messageID: String, reply: String) {
+        self.messageID = messageID
+        self.reply = reply
+    }
+}
+
+/// What a stream's caller has for it next.
+public enum StreamStep: Sendable {
+    case mail(OutgoingMail)
+    /// Nothing may go out before this much time has passed (a rate limit).
+    case wait(Duration)
+    /// Nothing more: finish what is under way.
+    case end
+}
+
+/// Sends many messages, several at a time, synchronously on the caller's thread; used by one
+/// thread at a time.
+public protocol MailStream: AnyObject {
+    /// How many messages can be under way at once.
+    var width: Int { get }
+
+    /// Sends what `next` hands out until it answers `.end`, and reports each message's outcome
+    /// to `done` as soon as it is known. Returns once every message handed out has its outcome.
+    func run(next: () -> StreamStep, done: (_ reference: String, Result<SentMail, MailDeliveryError>) -> Void)
 }
 
 extension MailTransport {

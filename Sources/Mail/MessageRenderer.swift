@@ -1,32 +1,11 @@
 import Foundation
+import KoblingCore
 
 /// Renders a message as RFC 5322 text with MIME parts in UTF-8. Non-ASCII header text is written
 /// as RFC 2047 encoded words; bodies are quoted-printable so that every line stays within limits.
 public enum MessageRenderer {
     public static func render(_ message: MailMessage, messageID: String, date: Date) -> String {
-        var lines: [String] = []
-        lines.append("Date: \(rfc5322Date(date))")
-        lines.append("Message-ID: <\(messageID)>")
-        lines.append(folded("From", mailbox(message.from)))
-        lines.append(folded("To", message.to.map(mailbox).joined(separator: ", ")))
-        if let replyTo = message.replyTo { lines.append(folded("Reply-To", mailbox(replyTo))) }
-        lines.append(folded("Subject", encodedWord(message.subject)))
-        for (name, value) in message.headers { lines.append(folded(name, value)) }
-        lines.append("MIME-Version: 1.0")
-        if let html = message.html {
-            // "=_" cannot occur in quoted-printable text, so the boundary never meets a body line.
-            let boundary = "=_kobling_" + String(decoding: messageID.utf8.filter(isAlphanumeric).prefix(32), as: UTF8.self)
-            lines.append(folded("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""))
-            lines.append("")
-            lines.append("--\(boundary)")
-            lines.append(contentsOf: part(message.text, type: "text/plain"))
-            lines.append("--\(boundary)")
-            lines.append(contentsOf: part(html, type: "text/html"))
-            lines.append("--\(boundary)--")
-        } else {
-            lines.append(contentsOf: part(message.text, type: "text/plain"))
-        }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        String(decoding: MessageTemplate(message).render(to: message.to, values: [], messageID: messageID, date: date), as: UTF8.self)
     }
 
     /// A header line folded at spaces so that each line keeps within 78 characters where it can
@@ -67,10 +46,6 @@ public enum MessageRenderer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func part(_ body: String, type: String) -> [String] {
-        ["Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: quoted-printable", "", QuotedPrintable.encode(body)]
-    }
-
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
     }
@@ -104,56 +79,54 @@ public enum MessageRenderer {
         return words.joined(separator: "\r\n ")
     }
 
-    /// RFC 5322 date in UTC, written by hand: a DateFormatter per message costs more than the
-    /// rest of rendering, and one shared formatter would need a lock.
+    /// RFC 5322 date in UTC, computed rather than formatted: a DateFormatter or a Calendar per
+    /// message costs more than the rest of rendering.
     static func rfc5322Date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let time = Timestamp.UTCTime(date)
+        let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int?) -> String { let value = value ?? 0; return value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[(parts.weekday ?? 1) - 1]), \(two(parts.day)) \(months[(parts.month ?? 1) - 1]) \(parts.year ?? 1970) "
-            + "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)) +0000"
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(names[Int(time.weekday)]), \(two(time.day)) \(months[Int(time.month) - 1]) \(time.year) "
+            + "\(two(time.hour)):\(two(time.minute)):\(two(time.second)) +0000"
     }
 }
 
 public enum QuotedPrintable {
+    /// The longest line, soft break excluded (RFC 2045 §6.7 allows 76 with it).
+    static let lineLimit = 75
+
     /// RFC 2045 quoted-printable over UTF-8, with soft breaks keeping lines at most 76 characters.
-    /// Line ends (CRLF, LF or CR) become CRLF; a space or tab before a line end is encoded. Works
-    /// on bytes: a newsletter send encodes every message it sends.
+    /// Line ends (CRLF, LF or CR) become CRLF; a space or tab before a line end is encoded, and
+    /// so is a dot starting a line.
     public static func encode(_ text: String) -> String {
+        var output: [UInt8] = []
+        var column = 0
         var text = text
-        return text.withUTF8 { input in
-            // At most three bytes out for each in, plus a soft break every 25 of them.
-            let capacity = input.count * 3 + (input.count / 25 + 1) * 3
-            return String(unsafeUninitializedCapacity: capacity) { output in
-                encode(input, into: output)
-            }
-        }
+        text.withUTF8 { encode($0, column: &column, into: &output) }
+        return String(decoding: output, as: UTF8.self)
     }
 
     private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    /// Encodes into `output`, which has room enough; answers how many bytes it wrote.
-    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    /// Appends `input` encoded to `output`, continuing a line already `column` characters long,
+    /// and leaves `column` at the length of the last line. The end of `input` counts as a
+    /// possible line end: a space or tab there is encoded.
+    static func encode(_ input: UnsafeBufferPointer<UInt8>, column: inout Int, into output: inout [UInt8]) {
+        output.reserveCapacity(output.count + input.count + input.count / 8 + 16)
         hex.withUnsafeBufferPointer { hex in
-            var written = 0
-            var lineLength = 0
             var index = 0
             let count = input.count
             while index < count {
                 let byte = input[index]
                 if byte == 13 || byte == 10 {
                     if byte == 13, index + 1 < count, input[index + 1] == 10 { index += 1 }
-                    output[written] = 13
-                    output[written + 1] = 10
-                    written += 2
-                    lineLength = 0
+                    output.append(13)
+                    output.append(10)
+                    column = 0
                     index += 1
                     continue
                 }
-                let literal: Bool
+                var literal: Bool
                 if byte >= 33 && byte <= 126 {
                     literal = byte != 61
                 } else if byte == 32 || byte == 9 {
@@ -162,26 +135,80 @@ public enum QuotedPrintable {
                 } else {
                     literal = false
                 }
-                let width = literal ? 1 : 3
-                if lineLength + width > 75 {
-                    output[written] = 61
-                    output[written + 1] = 13
-                    output[written + 2] = 10
-                    written += 3
-                    lineLength = 0
+                var width = literal ? 1 : 3
+                if column + width > lineLimit {
+                    output.append(61)
+                    output.append(13)
+                    output.append(10)
+                    column = 0
+                }
+                if byte == 46 && column == 0 {
+                    // A dot starting a line would need doubling in SMTP's DATA; encoded, it never does.
+                    literal = false
+                    width = 3
                 }
                 if literal {
-                    output[written] = byte
+                    output.append(byte)
                 } else {
-                    output[written] = 61
-                    output[written + 1] = hex[Int(byte >> 4)]
-                    output[written + 2] = hex[Int(byte & 15)]
+                    output.append(61)
+                    output.append(hex[Int(byte >> 4)])
+                    output.append(hex[Int(byte & 15)])
                 }
-                written += width
-                lineLength += width
+                column += width
                 index += 1
             }
-            return written
+        }
+    }
+
+    /// A body with values in it, its fixed pieces encoded once. Each piece was encoded from the
+    /// start of a line; where one would now start mid-line and make its first line too long, a
+    /// soft break goes before it, so every line keeps within the limit and decodes to the text.
+    struct Template: Sendable {
+        private enum Piece: Sendable {
+            /// Encoded bytes; the length of their first line (soft break excluded), whether
+            /// they hold a line break, and the length of their last line.
+            case encoded([UInt8], firstLine: Int, breaks: Bool, lastLine: Int)
+            case value(Int)
+        }
+
+        private let pieces: [Piece]
+        let sizeHint: Int
+
+        init(_ text: TemplateText) {
+            pieces = text.pieces.compactMap { piece in
+                switch piece {
+                case .value(let index):
+                    return .value(index)
+                case .text(var text):
+                    guard !text.isEmpty else { return nil }
+                    var bytes: [UInt8] = []
+                    var column = 0
+                    text.withUTF8 { encode($0, column: &column, into: &bytes) }
+                    let firstBreak = bytes.firstIndex(of: 13)
+                    var firstLine = firstBreak ?? bytes.count
+                    if let firstBreak, firstBreak > 0, bytes[firstBreak - 1] == 61 { firstLine -= 1 }
+                    return .encoded(bytes, firstLine: firstLine, breaks: firstBreak != nil, lastLine: column)
+                }
+            }
+            sizeHint = pieces.reduce(0) { if case .encoded(let bytes, _, _, _) = $1 { $0 + bytes.count } else { $0 + 64 } }
+        }
+
+        func render(_ values: [String], into output: inout [UInt8]) {
+            var column = 0
+            for piece in pieces {
+                switch piece {
+                case .encoded(let bytes, let firstLine, let breaks, let lastLine):
+                    if column > 0 && column + firstLine > lineLimit {
+                        output += [61, 13, 10]
+                        column = 0
+                    }
+                    output += bytes
+                    column = breaks ? lastLine : column + lastLine
+                case .value(let index):
+                    var value = values[index]
+                    value.withUTF8 { encode($0, column: &column, into: &output) }
+                }
+            }
         }
     }
 

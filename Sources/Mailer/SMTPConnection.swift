@@ -10,19 +10,18 @@ import Glibc
 ///
 /// libcurl opens it: TCP, TLS from the first byte or STARTTLS (refused when `tls=required` finds
 /// none), the greeting, EHLO and AUTH, with its certificate checks and timeouts. The mail
-/// transactions then go over libcurl's connection (`curl_easy_send`/`curl_easy_recv`) as Kobling
-/// writes them, because libcurl's own SMTP transfer waits for each reply before the next command:
-/// four round trips a message. When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA
-/// go out together, so a message costs two round trips.
+/// transactions then go over libcurl's connection (`curl_easy_send`/`curl_easy_recv`, without
+/// waiting) as `SMTPSession` writes them, because libcurl's own SMTP transfer waits for each
+/// reply before the next command: four round trips a message, where pipelining needs one.
 ///
-/// Not thread-safe: one caller at a time, which `SMTPTransport`'s pool and the lanes guarantee.
+/// Not thread-safe: one caller at a time, which `SMTPStream` guarantees.
 final class SMTPConnection: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let conversation = Conversation()
     let configuration: SMTPConfiguration
     private(set) var capabilities = SMTPCapabilities()
-    private var socket: curl_socket_t = -1
+    private(set) var socket: curl_socket_t = -1
     private var reader = SMTPReplyReader()
     private var receiveBuffer = [UInt8](repeating: 0, count: 16 * 1024)
     /// False once the connection cannot be trusted with another message: it was lost, timed out,
@@ -100,112 +99,49 @@ final class SMTPConnection: @unchecked Sendable {
         return true
     }
 
-    /// Sends one message to the given envelope recipients (never put in a header by this call),
-    /// and answers the server's final reply.
-    func send(from sender: String, to recipients: [String], data: [UInt8]) throws -> String {
-        let block = SMTPCommands.dataBlock(data)
-        let commands = [SMTPCommands.mail(from: sender, size: capabilities.size.map { _ in block.count })]
-            + recipients.map(SMTPCommands.recipient) + [SMTPCommands.data]
+    /// Writes what it can of `bytes` without waiting; answers how many went out (0 when the
+    /// socket's buffer is full: wait for `POLLOUT`).
+    func write(_ bytes: UnsafeRawBufferPointer) throws(Lost) -> Int {
+        var sent = 0
+        let result = curl_easy_send(handle, bytes.baseAddress, bytes.count, &sent)
+        if result == CURLE_AGAIN { return 0 }
+        guard result == CURLE_OK else { throw lost(String(cString: curl_easy_strerror(result))) }
+        return sent
+    }
+
+    /// The replies that have arrived, read without waiting (none when nothing came yet).
+    func receive() throws(Lost) -> [SMTPReply] {
         var replies: [SMTPReply] = []
-        if capabilities.pipelining {
-            try write(Array(commands.joined().utf8), stage: .sender)
-            for index in commands.indices { replies.append(try readReply(stage: Self.stage(of: index, recipients.count))) }
-        } else {
-            for (index, command) in commands.enumerated() {
-                try write(Array(command.utf8), stage: Self.stage(of: index, recipients.count))
-                let reply = try readReply(stage: Self.stage(of: index, recipients.count))
-                replies.append(reply)
-                if !reply.isPositive { break }
-            }
-        }
-        for (index, reply) in replies.enumerated() {
-            let stage = Self.stage(of: index, recipients.count)
-            let expected = stage == .data ? 354 : 250
-            guard reply.code / 100 != expected / 100 else { continue }
-            abandon(after: replies, dataAccepted: replies.count == commands.count && replies.last?.code == 354)
-            throw refusal(reply, at: stage)
-        }
-        try write(block, stage: .data)
-        let final = try readReply(stage: .data)
-        guard final.code / 100 == 2 else { throw refusal(final, at: .data) }
-        return final.text
-    }
-
-    private static func stage(of index: Int, _ recipients: Int) -> MailDeliveryError.Stage {
-        index == 0 ? .sender : index <= recipients ? .recipient : .data
-    }
-
-    /// Ends a refused transaction so that the connection can carry the next: RSET, or, if the
-    /// server took DATA anyway, closing (a dot would send an empty message to whom it took).
-    private func abandon(after replies: [SMTPReply], dataAccepted: Bool) {
-        guard isUsable else { return }
-        guard !dataAccepted else {
-            isUsable = false
-            return
-        }
-        do {
-            try write(Array(SMTPCommands.reset.utf8), stage: .connection)
-            if try readReply(stage: .connection).code != 250 { isUsable = false }
-        } catch {
-            isUsable = false
-        }
-    }
-
-    private func refusal(_ reply: SMTPReply, at stage: MailDeliveryError.Stage) -> MailDeliveryError {
-        // 421: the server is closing the connection.
-        if reply.code == 421 { isUsable = false }
-        let kind: MailDeliveryError.Kind = reply.code >= 500 ? .permanent : .transient
-        return MailDeliveryError(kind: kind, stage: stage, code: reply.code, detail: reply.text)
-    }
-
-    private func write(_ bytes: [UInt8], stage: MailDeliveryError.Stage) throws {
-        var offset = 0
-        while offset < bytes.count {
-            var sent = 0
-            let result = bytes.withUnsafeBytes { curl_easy_send(handle, $0.baseAddress! + offset, $0.count - offset, &sent) }
-            if result == CURLE_AGAIN {
-                try wait(for: POLLOUT, stage: stage)
-                continue
-            }
-            guard result == CURLE_OK else { throw lost(stage, String(cString: curl_easy_strerror(result))) }
-            offset += sent
-        }
-    }
-
-    private func readReply(stage: MailDeliveryError.Stage) throws -> SMTPReply {
         while true {
-            do {
-                if let reply = try reader.next() { return reply }
-            } catch {
-                throw lost(stage, "\(error)")
-            }
             var received = 0
             let result = receiveBuffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &received) }
-            if result == CURLE_AGAIN {
-                try wait(for: POLLIN, stage: stage)
-                continue
-            }
+            if result == CURLE_AGAIN { break }
             guard result == CURLE_OK, received > 0 else {
-                throw lost(stage, result == CURLE_OK ? "the server closed the connection" : String(cString: curl_easy_strerror(result)))
+                throw lost(result == CURLE_OK ? "the server closed the connection" : String(cString: curl_easy_strerror(result)))
             }
             receiveBuffer.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0.prefix(received))) }
+            do {
+                while let reply = try reader.next() { replies.append(reply) }
+            } catch {
+                throw lost("\(error)")
+            }
         }
+        return replies
     }
 
-    private func wait(for event: Int32, stage: MailDeliveryError.Stage) throws {
-        var descriptor = pollfd(fd: socket, events: Int16(event), revents: 0)
-        while true {
-            let ready = poll(&descriptor, 1, Int32(configuration.timeout * 1000))
-            if ready > 0 { return }
-            if ready < 0 && errno == EINTR { continue }
-            throw lost(stage, ready == 0 ? "the server did not answer within \(configuration.timeout) s" : String(cString: strerror(errno)))
-        }
-    }
-
-    /// The connection failed under a message: try again later, on a new connection.
-    private func lost(_ stage: MailDeliveryError.Stage, _ detail: String) -> MailDeliveryError {
+    /// The connection is not to be used again: shut at once when released, without QUIT.
+    func abandon() {
         isUsable = false
-        return MailDeliveryError(kind: .transient, stage: stage == .data ? .data : .connection, detail: detail)
+    }
+
+    /// The connection failed: what went wrong.
+    struct Lost: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private func lost(_ detail: String) -> Lost {
+        isUsable = false
+        return Lost(description: detail)
     }
 
     private func classifyConnectFailure(_ result: CURLcode) -> MailDeliveryError {

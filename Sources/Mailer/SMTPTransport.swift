@@ -6,8 +6,9 @@ import Mail
 /// Sends mail through an SMTP server with libcurl: STARTTLS or TLS, AUTH, timeouts, and up to
 /// `connections` messages at once, each connection kept open and reused for the next message.
 ///
-/// libcurl's calls block, so each connection works on a thread of its own and callers wait
-/// without holding one of Swift's cooperative threads.
+/// A worker sending many messages uses one `SMTPStream` (`makeStream`) over all the connections;
+/// single messages (`send`) each take one of up to `connections` one-connection streams, which
+/// work on threads of their own so that callers wait without holding a cooperative thread.
 public final class SMTPTransport: MailTransport {
     public let configuration: SMTPConfiguration
     private let domain: String
@@ -23,7 +24,9 @@ public final class SMTPTransport: MailTransport {
         self.domain = domain
         self.signer = signer
         self.logger = logger
-        pool = ConnectionPool(configuration: configuration)
+        pool = ConnectionPool(configuration: configuration) { [configuration, domain, signer] in
+            SMTPTransport.stream(configuration, connections: 1, domain: domain, signer: signer)
+        }
     }
 
     /// Renders and sends a message to every address in its To list; answers its Message-ID.
@@ -34,89 +37,47 @@ public final class SMTPTransport: MailTransport {
 
     /// Like `send`, and also answers the server's final reply.
     public func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String) {
-        let (messageID, data) = try prepare(message)
-        let reply = try await deliver(data, from: message.from.address, to: message.to.map(\.address))
-        logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(reply)"])
-        return (messageID, reply)
-    }
-
-    /// The message as it goes on the wire, rendered and signed, with its new Message-ID.
-    func prepare(_ message: MailMessage) throws -> (messageID: String, data: [UInt8]) {
-        let messageID = "\(UUID().uuidString.lowercased())@\(domain)"
-        let now = Date()
-        var text = MessageRenderer.render(message, messageID: messageID, date: now)
-        if let signer { text = try signer.sign(text, at: now) }
-        return (messageID, Array(text.utf8))
-    }
-
-    public func makeLane() -> any MailLane {
-        SMTPLane(transport: self)
-    }
-
-    /// Sends rendered bytes to the envelope recipients; answers the server's final reply.
-    public func deliver(_ data: [UInt8], from sender: String, to recipients: [String]) async throws -> String {
         let lease = await pool.acquire()
-        do {
-            let reply = try await lease.run { try $0.deliver(data, from: sender, to: recipients) }
-            await pool.release(lease)
-            return reply
-        } catch {
-            await pool.release(lease)
-            throw error
+        let result = await lease.run { stream in
+            var result: Result<SentMail, MailDeliveryError>?
+            var handedOut = false
+            stream.run(next: {
+                defer { handedOut = true }
+                return handedOut ? .end : .mail(OutgoingMail(reference: "", message: message))
+            }, done: { result = $1 })
+            return result ?? .failure(MailDeliveryError(kind: .transient, stage: .connection, detail: "the message was not sent"))
+        }
+        await pool.release(lease)
+        let sent = try result.get()
+        logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(sent.reply)"])
+        return (sent.messageID, sent.reply)
+    }
+
+    public func makeStream() -> any MailStream {
+        Self.stream(configuration, connections: configuration.connections, domain: domain, signer: signer)
+    }
+
+    private static func stream(_ configuration: SMTPConfiguration, connections: Int, domain: String, signer: DKIMSigner?) -> SMTPStream {
+        SMTPStream(configuration: configuration, connections: connections) { mail in
+            try mail.rendered(domain: domain, signer: signer)
         }
     }
 }
 
-/// A lane: one connection, on the caller's thread.
-final class SMTPLane: MailLane {
-    private let transport: SMTPTransport
-    private let link: SMTPLink
-
-    init(transport: SMTPTransport) {
-        self.transport = transport
-        link = SMTPLink(configuration: transport.configuration)
-    }
-
-    func send(_ message: MailMessage) throws -> (messageID: String, reply: String) {
-        let (messageID, data) = try transport.prepare(message)
-        let reply = try link.deliver(data, from: message.from.address, to: message.to.map(\.address))
-        return (messageID, reply)
-    }
-}
-
-/// A connection kept for the next message: opened when first needed, and opened afresh when the
-/// server closed it while idle or a failure left it unfit. One caller at a time.
-final class SMTPLink: @unchecked Sendable {
-    private let configuration: SMTPConfiguration
-    private var connection: SMTPConnection?
-
-    init(configuration: SMTPConfiguration) {
-        self.configuration = configuration
-    }
-
-    func deliver(_ data: [UInt8], from sender: String, to recipients: [String]) throws -> String {
-        if let connection, connection.isStale { self.connection = nil }
-        let connection = try self.connection ?? SMTPConnection(configuration: configuration)
-        self.connection = connection
-        defer { if !connection.isUsable { self.connection = nil } }
-        return try connection.send(from: sender, to: recipients, data: data)
-    }
-}
-
-/// A link and the thread it works on.
+/// A stream of one connection and the thread it works on.
 final class Lease: Sendable {
-    private let link: SMTPLink
+    private nonisolated(unsafe) let stream: SMTPStream
     private let queue: DispatchQueue
 
-    init(_ link: SMTPLink, index: Int) {
-        self.link = link
+    init(_ stream: SMTPStream, index: Int) {
+        self.stream = stream
         queue = DispatchQueue(label: "kobling.smtp.\(index)")
     }
 
-    func run<T: Sendable>(_ work: @escaping @Sendable (SMTPLink) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [link] in
-                continuation.resume(with: Result { try work(link) })
+    func run<T: Sendable>(_ work: @escaping @Sendable (SMTPStream) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { [stream] in
+                continuation.resume(returning: work(stream))
             }
         }
     }
@@ -125,13 +86,15 @@ final class Lease: Sendable {
 /// At most `connections` leases out at once; callers beyond that wait their turn, in order.
 actor ConnectionPool {
     private let configuration: SMTPConfiguration
+    private let makeStream: @Sendable () -> SMTPStream
     private var idle: [Lease] = []
     private var leased = 0
     private var created = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(configuration: SMTPConfiguration) {
+    init(configuration: SMTPConfiguration, makeStream: @escaping @Sendable () -> SMTPStream) {
         self.configuration = configuration
+        self.makeStream = makeStream
     }
 
     func acquire() async -> Lease {
@@ -141,7 +104,7 @@ actor ConnectionPool {
         leased += 1
         if let lease = idle.popLast() { return lease }
         created += 1
-        return Lease(SMTPLink(configuration: configuration), index: created)
+        return Lease(makeStream(), index: created)
     }
 
     func release(_ lease: Lease) {

@@ -53,10 +53,10 @@ public struct IssueTemplate: Sendable {
     private let library: MustacheLibrary
     private let archiveURL: String
     private let listName: String
-    /// The issue rendered once for a reader with a name and once for one without, with markers
-    /// where the reader's own values go: rendering for a reader only joins the pieces.
-    private let named: Pieces
-    private let unnamed: Pieces
+    /// The issue rendered once for a reader with a name and once for one without, cut where the
+    /// reader's own values go: rendering for a reader only joins the pieces.
+    public let named: IssuePieces
+    public let unnamed: IssuePieces
     /// Compiles `content`; `archiveURL` is where the issue can be read in a browser.
     public init(_ content: IssueContent, archiveURL: String) throws(Invalid) {
         try Self.validate(content)
@@ -74,9 +74,9 @@ public struct IssueTemplate: Sendable {
         self.library = library
         self.archiveURL = archiveURL
         self.listName = content.listName
-        named = Pieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
+        named = IssuePieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
                                             name: Marker.name, firstName: Marker.firstName, unsubscribeURL: Marker.unsubscribeURL))
-        unnamed = Pieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
+        unnamed = IssuePieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
                                               name: nil, firstName: nil, unsubscribeURL: Marker.unsubscribeURL))
     }
 
@@ -124,10 +124,8 @@ public struct IssueTemplate: Sendable {
         guard let reader else {
             return Self.renderTemplates(library, listName: listName, archiveURL: archiveURL, name: nil, firstName: nil, unsubscribeURL: nil)
         }
-        let name = reader.name?.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\n", with: " ") ?? ""
-        let values = Values(
-            name: name, firstName: name.split(separator: " ").first.map(String.init) ?? name, unsubscribeURL: reader.unsubscribeURL)
-        return (name.isEmpty ? unnamed : named).render(values)
+        let values = ReaderValues(reader)
+        return (values.isNamed ? named : unnamed).render(values)
     }
 
     /// Renders every template with the given values (nil leaves a variable out, so that
@@ -156,33 +154,55 @@ enum Marker {
     static let unsubscribeURL = "\u{E000}3\u{E001}"
 }
 
-/// One reader's values, each as text and escaped for HTML.
-struct Values {
-    var name: String
-    var firstName: String
-    var unsubscribeURL: String
+/// One reader's values, as the pieces' slots take them.
+public struct ReaderValues: Sendable {
+    public var name: String
+    public var firstName: String
+    public var unsubscribeURL: String
 
-    func text(_ marker: Pieces.Slot) -> String {
-        switch marker {
+    /// The name trimmed of spaces and tabs, with line breaks as spaces; the first name is its
+    /// first word. Worked on bytes: a newsletter send makes these for every reader.
+    public init(_ reader: Reader) {
+        let bytes = Array((reader.name ?? "").utf8).map { $0 == 10 || $0 == 13 ? 32 : $0 }
+        var start = 0
+        var end = bytes.count
+        while start < end && (bytes[start] == 32 || bytes[start] == 9) { start += 1 }
+        while end > start && (bytes[end - 1] == 32 || bytes[end - 1] == 9) { end -= 1 }
+        let trimmed = bytes[start..<end]
+        name = String(decoding: trimmed, as: UTF8.self)
+        firstName = String(decoding: trimmed.prefix { $0 != 32 }, as: UTF8.self)
+        unsubscribeURL = reader.unsubscribeURL
+    }
+
+    /// Whether the reader has a name: the issue's `named` pieces are theirs, else `unnamed`.
+    public var isNamed: Bool { !name.isEmpty }
+
+    public func text(_ slot: IssuePieces.Slot) -> String {
+        switch slot {
         case .name: name
         case .firstName: firstName
         case .unsubscribeURL: unsubscribeURL
         }
     }
+
+    /// The value as the HTML part takes it.
+    public func html(_ slot: IssuePieces.Slot) -> String {
+        HTMLText.escape(text(slot))
+    }
 }
 
-/// A rendered issue cut at its markers.
-struct Pieces {
-    enum Slot { case name, firstName, unsubscribeURL }
-    enum Piece {
+/// A rendered issue cut where a reader's values go; the HTML part takes them escaped.
+public struct IssuePieces: Sendable {
+    public enum Slot: Int, Sendable, CaseIterable { case name, firstName, unsubscribeURL }
+    public enum Piece: Sendable, Equatable {
         case text(String)
         case slot(Slot)
     }
 
-    let subject: [Piece]
-    let preheader: [Piece]
-    let html: [Piece]
-    let text: [Piece]
+    public let subject: [Piece]
+    public let preheader: [Piece]
+    public let html: [Piece]
+    public let text: [Piece]
 
     init(_ rendered: RenderedIssue) {
         subject = Self.cut(rendered.subject)
@@ -211,19 +231,19 @@ struct Pieces {
         return pieces
     }
 
-    func render(_ values: Values) -> RenderedIssue {
+    func render(_ values: ReaderValues) -> RenderedIssue {
         RenderedIssue(
-            subject: join(subject, values, escape: false), preheader: join(preheader, values, escape: false),
-            html: join(html, values, escape: true), text: join(text, values, escape: false))
+            subject: join(subject, values.text), preheader: join(preheader, values.text),
+            html: join(html, values.html), text: join(text, values.text))
     }
 
-    private func join(_ pieces: [Piece], _ values: Values, escape: Bool) -> String {
+    private func join(_ pieces: [Piece], _ value: (Slot) -> String) -> String {
         var output = ""
         output.reserveCapacity(pieces.reduce(0) { if case .text(let text) = $1 { $0 + text.utf8.count } else { $0 + 64 } })
         for piece in pieces {
             switch piece {
             case .text(let text): output += text
-            case .slot(let slot): output += escape ? HTMLText.escape(values.text(slot)) : values.text(slot)
+            case .slot(let slot): output += value(slot)
             }
         }
         return output
@@ -233,18 +253,19 @@ struct Pieces {
 /// HTML escaping as Mustache does it for `{{name}}`.
 enum HTMLText {
     static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
+        guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else { return text }
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case 38: output += "&amp;".utf8
+            case 60: output += "&lt;".utf8
+            case 62: output += "&gt;".utf8
+            case 34: output += "&quot;".utf8
+            case 39: output += "&#39;".utf8
+            default: output.append(byte)
             }
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 }

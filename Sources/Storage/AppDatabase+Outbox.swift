@@ -217,9 +217,9 @@ extension AppDatabase {
         return try await writer.write { db in try claimNext(now: now, db) }
     }
 
-    /// What one lane asks of a transaction: record its last outcome, claim rows to send next,
+    /// What the sender asks of a transaction: record its last outcome, claim rows to send next,
     /// and hand back rows it claimed but will not send.
-    public struct LaneRequest: Sendable {
+    public struct SendRequest: Sendable {
         public var outcome: MailOutcome?
         public var claim: Int
         public var release: [String]
@@ -232,14 +232,14 @@ extension AppDatabase {
     }
 
     /// What a transaction answers: each request's claimed rows, in request order, and which
-    /// newsletter issues are still being sent (rows of others that a lane holds go back).
-    public struct LaneAnswers: Sendable {
+    /// newsletter issues are still being sent (rows of others that the sender holds go back).
+    public struct SendAnswers: Sendable {
         public var claimed: [[ClaimedMail]]
         public var issuesSending: Set<String>
     }
 
-    /// Several lanes' requests in one transaction (a group commit): every outcome is recorded
-    /// and every released row queued again, then rows claimed for each lane that asks, oldest
+    /// Several requests in one transaction (a group commit): every outcome is recorded
+    /// and every released row queued again, then rows claimed for each request that asks, oldest
     /// first.
     ///
     /// A claimed row is marked "sending" before its SMTP transaction starts. Rows of a newsletter
@@ -248,7 +248,7 @@ extension AppDatabase {
     ///
     /// Synchronous: the worker calls it from a thread of its own, and a write from one runs on
     /// that thread without a hop.
-    public func settleAndClaim(_ requests: [LaneRequest]) throws -> LaneAnswers {
+    public func settleAndClaim(_ requests: [SendRequest]) throws -> SendAnswers {
         let now = clock.now()
         let stamp = Timestamp.string(now)
         return try writer.write { db in
@@ -262,7 +262,7 @@ extension AppDatabase {
                 return claimed
             }
             let sending = try db.cachedStatement(sql: "SELECT id FROM newsletterIssue WHERE status = 'sending'")
-            return LaneAnswers(claimed: claimed, issuesSending: Set(try String.fetchAll(sending)))
+            return SendAnswers(claimed: claimed, issuesSending: Set(try String.fetchAll(sending)))
         }
     }
 

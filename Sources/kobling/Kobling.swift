@@ -90,7 +90,6 @@ struct Serve: AsyncParsableCommand {
         logger.info("database ready", metadata: ["path": "\(configuration.resolvedDatabasePath)"])
         let mail = try common.mailTransport(configuration, logger: logger)
         var outbox = OutboxWorker.Settings()
-        outbox.concurrency = (mail as? SMTPTransport)?.configuration.connections ?? 4
         outbox.rate = configuration.mailRate
         outbox.lateSendGrace = configuration.lateSendGrace
         let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry, outboxSettings: outbox)

@@ -118,16 +118,79 @@ import Testing
         #expect((1...3).contains(server.greetings()), "\(server.greetings()) connections for 30 messages")
     }
 
+    /// A stream of one connection that sends `data` as it is, whatever the message.
+    func rawStream(_ data: [UInt8], port: Int) throws -> SMTPStream {
+        SMTPStream(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(port)?tls=none"), connections: 1) { _ in
+            ("x@kobling.test", data)
+        }
+    }
+
+    /// Sends one message through `stream` to the envelope recipients; answers its outcome.
+    func deliver(through stream: SMTPStream, to recipients: [String]) throws -> Result<SentMail, MailDeliveryError> {
+        let mail = OutgoingMail(reference: "one", template: MessageTemplate(Self.danish), to: recipients.map { Mailbox($0) }, values: [])
+        var handedOut = false
+        var result: Result<SentMail, MailDeliveryError>?
+        stream.run(next: {
+            defer { handedOut = true }
+            return handedOut ? .end : .mail(mail)
+        }, done: { _, outcome in result = outcome })
+        return try #require(result)
+    }
+
+    func deliver(_ data: [UInt8], to recipients: [String], port: Int) throws -> Result<SentMail, MailDeliveryError> {
+        try deliver(through: rawStream(data, port: port), to: recipients)
+    }
+
     @Test func pipeliningIsUsedWhenTheServerOffersIt() throws {
         for offered in [true, false] {
             let server = try SMTPTestServer(pipelining: offered)
             let connection = try SMTPConnection(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(server.port)?tls=none"))
             #expect(connection.capabilities.pipelining == offered)
             #expect(connection.capabilities.size != nil, "aiosmtpd names its SIZE limit")
-            _ = try connection.send(from: "hub@kobling.test", to: ["soeren@example.test"], data: Array("Subject: x\r\n\r\n.dot\r\n".utf8))
+            _ = try deliver(Array("Subject: x\r\n\r\n.dot\r\n".utf8), to: ["soeren@example.test"], port: server.port).get()
             let raw = try String(contentsOf: try #require(try server.arrivals().first?.file), encoding: .utf8)
             #expect(raw.contains("\n.dot"), "the doubled dot is undone by the server")
         }
+    }
+
+    /// One stream over several connections: each message's commands travel with the previous
+    /// message's content, every message arrives once, and the connections are kept for the next run.
+    @Test(arguments: [true, false]) func aStreamKeepsEveryConnectionBusy(pipelining: Bool) async throws {
+        let server = try SMTPTestServer(refuse: ["gone@example.test": 550], pipelining: pipelining)
+        let stream = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=3").makeStream()
+        #expect(stream.width == 3)
+        func run(_ addresses: [String]) -> [String: Result<SentMail, MailDeliveryError>] {
+            var queue = addresses[...]
+            var outcomes: [String: Result<SentMail, MailDeliveryError>] = [:]
+            stream.run(next: {
+                guard let address = queue.popFirst() else { return .end }
+                var message = Self.danish
+                message.to = [Mailbox(address)]
+                return .mail(OutgoingMail(reference: address, message: message))
+            }, done: { reference, outcome in
+                #expect(outcomes[reference] == nil, "one outcome a message")
+                outcomes[reference] = outcome
+            })
+            return outcomes
+        }
+        // A refused address in the middle fails alone; the messages after it on its connection go.
+        let addresses = (0..<40).map { $0 == 17 ? "gone@example.test" : "reader\($0)@example.test" }
+        let outcomes = run(addresses)
+        #expect(outcomes.count == 40)
+        if case .failure(let error) = outcomes["gone@example.test"] {
+            #expect(error.code == 550 && error.stage == .recipient)
+        } else {
+            Issue.record("the refused address was reported sent")
+        }
+        let sent = outcomes.compactMap { try? $0.value.get() }
+        #expect(sent.count == 39 && sent.allSatisfy { $0.reply.hasPrefix("250") })
+        #expect(Set(sent.map(\.messageID)).count == 39)
+        let arrivals = try server.arrivals()
+        #expect(arrivals.count == 39)
+        #expect(Set(arrivals.flatMap(\.envelope.to)) == Set(addresses.filter { $0 != "gone@example.test" }))
+        #expect(server.greetings() == 3)
+        #expect(run(["again@example.test"])["again@example.test"].map { (try? $0.get()) != nil } == true)
+        #expect(server.greetings() == 3, "the second run reuses a connection")
     }
 
     @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgain() async throws {
@@ -140,26 +203,25 @@ import Testing
         #expect(server.greetings() == 2)
     }
 
-    @Test func severalRecipientsOneRefusedSendsNothing() async throws {
+    @Test func severalRecipientsOneRefusedSendsNothing() throws {
         let server = try SMTPTestServer(refuse: ["gone@example.test": 550])
-        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none")
-        let text = MessageRenderer.render(Self.danish, messageID: "x@kobling.test", date: Date())
-        await #expect(throws: MailDeliveryError.self) {
-            try await mailer.deliver(Array(text.utf8), from: "hub@kobling.test", to: ["soeren@example.test", "gone@example.test"])
-        }
+        let text = Array(MessageRenderer.render(Self.danish, messageID: "x@kobling.test", date: Date()).utf8)
+        let stream = try rawStream(text, port: server.port)
+        let refused = try deliver(through: stream, to: ["soeren@example.test", "gone@example.test"])
+        #expect(throws: MailDeliveryError.self) { try refused.get() }
         #expect(try server.arrivals().isEmpty)
-        _ = try await mailer.deliver(Array(text.utf8), from: "hub@kobling.test", to: ["soeren@example.test"])
+        _ = try deliver(through: stream, to: ["soeren@example.test"]).get()
         #expect(try server.arrivals().count == 1)
         // The commands went out together, so the server took DATA for the recipient it accepted:
-        // that connection was closed mid-message (a lone dot would send an empty message).
+        // that connection was closed mid-message (a lone dot would send an empty message), and
+        // the next message went over a new one.
         #expect(server.greetings() == 2)
     }
 
-    @Test func recipientsTravelOnlyInTheEnvelope() async throws {
+    @Test func recipientsTravelOnlyInTheEnvelope() throws {
         let server = try SMTPTestServer()
-        let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none")
-        let text = MessageRenderer.render(Self.danish, messageID: "x@kobling.test", date: Date())
-        _ = try await mailer.deliver(Array(text.utf8), from: "hub@kobling.test", to: ["soeren@example.test", "hidden@example.test"])
+        let text = Array(MessageRenderer.render(Self.danish, messageID: "x@kobling.test", date: Date()).utf8)
+        _ = try deliver(text, to: ["soeren@example.test", "hidden@example.test"], port: server.port).get()
         let arrival = try #require(try server.arrivals().first)
         #expect(arrival.envelope.to == ["soeren@example.test", "hidden@example.test"])
         let raw = try String(contentsOf: arrival.file, encoding: .utf8)
@@ -231,6 +293,6 @@ struct SMTPWireTests {
         let block = SMTPCommands.dataBlock(Array("Subject: x\r\n\r\n.hidden\r\n..two\nbare\r\nno end".utf8))
         #expect(String(decoding: block, as: UTF8.self) == "Subject: x\r\n\r\n..hidden\r\n...two\r\nbare\r\nno end\r\n.\r\n")
         #expect(String(decoding: SMTPCommands.dataBlock(Array("a\r\n".utf8)), as: UTF8.self) == "a\r\n.\r\n")
-        #expect(SMTPCommands.mail(from: "hub@kobling.test", size: 6000) == "MAIL FROM:<hub@kobling.test> SIZE=6000\r\n")
+        #expect(SMTPCommands.mail(from: "hub@kobling.test", size: 6000) == Array("MAIL FROM:<hub@kobling.test> SIZE=6000\r\n".utf8))
     }
 }

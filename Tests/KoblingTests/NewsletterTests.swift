@@ -177,8 +177,8 @@ import Testing
         }
     }
 
-    /// A lane holds rows it claimed ahead; a pause or cancel makes it hand them back unsent.
-    @Test func rowsALaneHoldsGoBackWhenTheirSendStops() async throws {
+    /// The sender holds rows it claimed ahead; a pause or cancel makes it hand them back unsent.
+    @Test func rowsTheSenderHoldsGoBackWhenTheirSendStops() async throws {
         let app = try TestApp()
         try await app.makeOrganiser()
         try await app.test { client in
@@ -190,11 +190,11 @@ import Testing
             let writer = Thread { ledger.run() }
             writer.start()
             defer { ledger.close() }
-            var feed = LaneFeed(ledger: ledger)
+            var feed = SendFeed(ledger: ledger)
             let first = try #require(try feed.next())
             try await client.request(.post, "/v1/newsletter/issues/\(issue)/pause", as: organiser)
             try feed.record(.sent(id: first.entry.id, messageId: "m@kobling.test", reply: "250 Ok"), claiming: true)
-            // Once that answer is in (the ledger writes within 2 ms), the five rows the lane held
+            // Once that answer is in (the ledger writes within 2 ms), the five rows the sender held
             // are handed back rather than sent.
             try await Task.sleep(for: .milliseconds(200))
             #expect(try feed.next() == nil)

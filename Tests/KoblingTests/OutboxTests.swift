@@ -114,7 +114,7 @@ import Testing
         try await app.database.enqueue(["a@example.dk", "b@example.dk", "c@example.dk"].map(Self.message))
         let a = try #require(try await app.database.claimNextMail())
         let b = try #require(try await app.database.claimNextMail())
-        // The server took a's message and the lane wrote that down; the process died before
+        // The server took a's message and the sender wrote that down; the process died before
         // the outcome reached the database, and while a line about b was half written.
         try app.database.recordTaken(id: a.entry.id, messageId: "a1@kobling.test", reply: "250 2.0.0 Ok: queued\tas X")
         let journal = app.services.configuration.resolvedDatabasePath + "-deliveries"
@@ -150,7 +150,7 @@ import Testing
 }
 
 extension OutboxTests {
-    /// A shutdown in the middle of a long send does not wait for the rest: the lanes finish the
+    /// A shutdown in the middle of a long send does not wait for the rest: the connections finish the
     /// message under way, record it, and leave the others queued for the next start.
     @Test func aShutdownStopsALongSendAfterTheMessagesUnderWay() async throws {
         var settings = OutboxWorker.Settings.manual

@@ -1,12 +1,12 @@
 import Foundation
 import Storage
 
-/// The one writer of delivery state while the worker sends: lanes hand it their outcomes and ask
+/// The one writer of delivery state while the worker sends: the sender hands it outcomes and asks
 /// it for rows, and go on sending while it writes. Requests are gathered for up to `window`
-/// (or until `batchLimit` of them, or until a lane waits for an answer) and written in one
-/// transaction, so a send of thousands costs a few hundred transactions. Lanes do not wait for
+/// (or until `batchLimit` of them, or until the sender waits for an answer) and written in one
+/// transaction, so a send of thousands costs a few hundred transactions. The sender does not wait for
 /// outcomes to be written: what makes a taken message safe from a crash is the delivery journal
-/// (`AppDatabase.recordTaken`), written by the lane itself.
+/// (`AppDatabase.recordTaken`), written by the sender itself.
 final class OutboxLedger: @unchecked Sendable {
     /// The answer to one request, once it is written.
     final class Ticket: @unchecked Sendable {
@@ -30,10 +30,10 @@ final class OutboxLedger: @unchecked Sendable {
         /// Waits until the request is written; answers the rows it claimed.
         func wait() throws -> Answer {
             ledger.condition.lock()
-            ledger.lanesWaiting += 1
+            ledger.sendersWaiting += 1
             ledger.condition.broadcast()
             while answer == nil { ledger.condition.wait() }
-            ledger.lanesWaiting -= 1
+            ledger.sendersWaiting -= 1
             let answer = self.answer!
             ledger.condition.unlock()
             return try answer.get()
@@ -49,19 +49,19 @@ final class OutboxLedger: @unchecked Sendable {
     static let window = 0.002
     static let batchLimit = 64
 
-    private let commit: ([AppDatabase.LaneRequest]) throws -> AppDatabase.LaneAnswers
+    private let commit: ([AppDatabase.SendRequest]) throws -> AppDatabase.SendAnswers
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var waiting: [(AppDatabase.LaneRequest, Ticket)] = []
-    private var lanesWaiting = 0
+    private var waiting: [(AppDatabase.SendRequest, Ticket)] = []
+    private var sendersWaiting = 0
     private var closed = false
 
-    init(commit: @escaping ([AppDatabase.LaneRequest]) throws -> AppDatabase.LaneAnswers) {
+    init(commit: @escaping ([AppDatabase.SendRequest]) throws -> AppDatabase.SendAnswers) {
         self.commit = commit
     }
 
     /// Hands in a request; it is written soon, with whatever else arrives by then.
-    func submit(_ request: AppDatabase.LaneRequest) -> Ticket {
+    func submit(_ request: AppDatabase.SendRequest) -> Ticket {
         let ticket = Ticket(self, claim: request.claim)
         condition.lock()
         waiting.append((request, ticket))
@@ -78,7 +78,7 @@ final class OutboxLedger: @unchecked Sendable {
             while waiting.isEmpty && !closed { condition.wait() }
             if waiting.isEmpty { break }
             let deadline = Date(timeIntervalSinceNow: Self.window)
-            while !closed && lanesWaiting == 0 && waiting.count < Self.batchLimit {
+            while !closed && sendersWaiting == 0 && waiting.count < Self.batchLimit {
                 if !condition.wait(until: deadline) { break }
             }
             let batch = waiting

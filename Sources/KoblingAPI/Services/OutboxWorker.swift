@@ -7,16 +7,16 @@ import Synchronization
 
 /// Sends what the outbox holds, in the background, through the one mail transport.
 ///
-/// `concurrency` lanes work side by side, each on a thread of its own with a connection of its own
-/// (a newsletter send is thousands of messages, and hopping between threads for each step cost
-/// more than sending). The database is written by one more thread, the ledger, in batches. A
-/// lane's rows are marked "sending" when it claims them, a few ahead of their SMTP transactions.
-/// When the server's 250 arrives, the lane writes it to the delivery journal at once (one
-/// `write`, no transaction) before it starts the next message; the row says "sent" when the
-/// ledger's next batch is written. After a crash, rows the journal names are recorded sent and
-/// the other rows found "sending" are sent again: whether the server took the one a lane had
-/// under way is unknown. A message is therefore never lost, and at most `concurrency` messages
-/// (one a connection: the one whose 250 came back just before the crash, unwritten) can arrive
+/// One thread sends, through the transport's stream: it keeps every connection busy at once (a
+/// newsletter send is thousands of messages, and a thread a connection spent more on switching
+/// between threads than on sending). The database is written by one more thread, the ledger, in
+/// batches. Rows are marked "sending" when the sender claims them, a few ahead of their SMTP
+/// transactions. When the server's 250 arrives, the sender writes it to the delivery journal at
+/// once (one `write`, no transaction) before it writes anything more to any server; the row says
+/// "sent" when the ledger's next batch is written. After a crash, rows the journal names are
+/// recorded sent and the other rows found "sending" are sent again: whether the server took the
+/// one a connection had under way is unknown. A message is therefore never lost, and at most one
+/// message a connection (the one whose 250 came back just before the crash, unwritten) can arrive
 /// twice.
 ///
 /// Transient failures (4xx, lost connections) are retried with exponential backoff, from 30 s to
@@ -30,8 +30,6 @@ import Synchronization
 /// start here too; one found more than `lateSendGrace` past its time is held for an organiser.
 public final class OutboxWorker: Service, Sendable {
     public struct Settings: Sendable {
-        /// How many messages go out at once (the transport's connection count).
-        public var concurrency = 4
         /// Messages a second at most.
         public var rate = 10.0
         public var maxAttempts = 8
@@ -49,31 +47,32 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     private struct State {
-        var woken = false
         var pausedReason: String?
         var failuresInARow = 0
-        /// A shutdown began: lanes finish the message under way and claim no more.
+        /// A shutdown began: the messages under way finish, and no more are claimed.
         var stopping = false
     }
 
     /// Composes a newsletter row's message for its recipient.
-    public typealias NewsletterComposer = @Sendable (ClaimedMail.Newsletter, _ recipient: String) throws -> MailMessage
+    public typealias NewsletterComposer = @Sendable (ClaimedMail.Newsletter, _ recipient: String) throws -> OutgoingMail
 
     private let database: AppDatabase
     private let composeNewsletter: NewsletterComposer
     private let settings: Settings
     private let logger: Logger
     private let state = Mutex(State())
+    private let wakeup = Wakeup()
+    /// When the next message may go, under the rate limit.
     private let pacing = Mutex(ContinuousClock.now)
-    /// One lane a connection, kept between runs so that connections are reused.
-    private let lanes: [LaneBox]
+    /// The transport's stream, kept between runs so that its connections are reused.
+    private let stream: StreamBox
 
     public init(
         database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(),
         logger: Logger = Logger(label: "kobling.outbox"), composeNewsletter: @escaping NewsletterComposer
     ) {
         self.composeNewsletter = composeNewsletter
-        lanes = (0..<max(settings.concurrency, 1)).map { _ in LaneBox(transport.makeLane()) }
+        stream = StreamBox(transport.makeStream())
         self.database = database
         self.settings = settings
         self.logger = logger
@@ -81,7 +80,7 @@ public final class OutboxWorker: Service, Sendable {
 
     /// Something was queued: look now rather than at the next poll.
     public func wake() {
-        state.withLock { $0.woken = true }
+        wakeup.signal()
     }
 
     /// Why the worker is paused, or nil when it is sending.
@@ -91,8 +90,8 @@ public final class OutboxWorker: Service, Sendable {
         state.withLock {
             $0.pausedReason = nil
             $0.failuresInARow = 0
-            $0.woken = true
         }
+        wakeup.signal()
         logger.notice("outbox resumed")
     }
 
@@ -105,7 +104,7 @@ public final class OutboxWorker: Service, Sendable {
         if interrupted > 0 {
             logger.warning("mail found in flight after a restart is sent again", metadata: ["messages": "\(interrupted)"])
         }
-        // A shutdown lets each lane finish the message under way and record what the server said,
+        // A shutdown lets each connection finish the message under way and record what the server said,
         // then stops: a send of thousands resumes at the next start instead of holding it up.
         await withGracefulShutdownHandler {
             while !self.isStopping {
@@ -121,21 +120,19 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// Lanes stop claiming; the messages under way finish and are recorded.
+    /// The sender stops claiming; the messages under way finish and are recorded.
     func stop() {
-        state.withLock {
-            $0.stopping = true
-            $0.woken = true
-        }
+        state.withLock { $0.stopping = true }
+        wakeup.signal()
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Whether a lane may claim another row.
+    /// Whether the sender may claim another row.
     private var mayClaim: Bool { state.withLock { $0.pausedReason == nil && !$0.stopping } }
 
-    /// Starts due scheduled issues, then sends every due message (unless paused) through
-    /// `concurrency` lanes; answers how many were attempted.
+    /// Starts due scheduled issues, then sends every due message (unless paused); answers how
+    /// many were attempted.
     @discardableResult
     public func runOnce() async throws -> Int {
         try await database.startDueIssues(grace: settings.lateSendGrace)
@@ -145,18 +142,13 @@ public final class OutboxWorker: Service, Sendable {
         let writer = Thread { ledger.run() }
         writer.name = "kobling.outbox.ledger"
         writer.start()
-        let results = await withTaskGroup(of: (Int, (any Error)?).self) { group in
-            for lane in lanes {
-                group.addTask { await Self.onThread { self.drain(lane, ledger: ledger) } }
-            }
-            return await group.reduce(into: [(Int, (any Error)?)]()) { $0.append($1) }
-        }
+        let (attempted, failure) = await Self.onThread { self.drain(ledger: ledger) }
         ledger.close()
-        if let error = results.compactMap(\.1).first { throw error }
+        if let failure { throw failure }
         // Every outcome is written: the journal's copy is no longer needed.
         try database.clearDeliveryJournal()
         try await database.finishCompletedIssues()
-        return results.map(\.0).reduce(0, +)
+        return attempted
     }
 
     /// Runs blocking work on a thread of its own and answers its result.
@@ -168,86 +160,109 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// One lane's loop: send due rows until none is left, or sending pauses or stops (the rows
-    /// it holds then go back to the queue). Answers how many it attempted, and the database
-    /// error that stopped it, if one did.
-    private func drain(_ lane: LaneBox, ledger: OutboxLedger) -> (Int, (any Error)?) {
-        lane.lock.withLock { _ in
-            var feed = LaneFeed(ledger: ledger)
+    /// Sends due rows through the stream until none is left, or sending pauses or stops (the rows
+    /// held then go back to the queue). Answers how many it attempted, and the database error
+    /// that stopped it, if one did.
+    private func drain(ledger: OutboxLedger) -> (Int, (any Error)?) {
+        stream.lock.withLock { _ in
+            var feed = SendFeed(ledger: ledger, depth: SendFeed.depth * stream.stream.width)
+            var underWay: [String: OutboxEntry] = [:]
             var attempted = 0
-            do {
-                while mayClaim, let mail = try feed.next() {
-                    let outcome = deliver(mail, through: lane.sender)
-                    if case .sent(let id, let messageId, let reply) = outcome {
-                        do {
-                            try database.recordTaken(id: id, messageId: messageId, reply: reply)
-                        } catch {
-                            // The outcome still goes to the database with the next batch; only
-                            // a crash before then would send this message again.
-                            logger.error("the delivery journal cannot be written", metadata: ["id": "\(id)", "error": "\(error)"])
+            var failure: (any Error)?
+            stream.stream.run(next: {
+                while failure == nil, mayClaim {
+                    if let wait = paceWait() { return .wait(wait) }
+                    do {
+                        guard let mail = try feed.next() else { return .end }
+                        switch compose(mail) {
+                        case .success(var outgoing):
+                            outgoing.reference = mail.entry.id
+                            underWay[mail.entry.id] = mail.entry
+                            takePaceSlot()
+                            return .mail(outgoing)
+                        case .failure(let error):
+                            attempted += 1
+                            try feed.record(.failed(id: mail.entry.id, reason: "the message cannot be composed: \(error)"), claiming: mayClaim)
                         }
+                    } catch {
+                        failure = error
                     }
-                    attempted += 1
-                    try feed.record(outcome, claiming: mayClaim)
                 }
+                return .end
+            }, done: { id, result in
+                guard let entry = underWay.removeValue(forKey: id) else { return }
+                let outcome = self.outcome(of: result, for: entry)
+                if case .sent(let id, let messageId, let reply) = outcome {
+                    do {
+                        try database.recordTaken(id: id, messageId: messageId, reply: reply)
+                    } catch {
+                        // The outcome still goes to the database with the next batch; only a
+                        // crash before then would send this message again.
+                        logger.error("the delivery journal cannot be written", metadata: ["id": "\(id)", "error": "\(error)"])
+                    }
+                }
+                attempted += 1
+                do {
+                    try feed.record(outcome, claiming: mayClaim && failure == nil)
+                } catch {
+                    failure = failure ?? error
+                }
+            })
+            do {
                 try feed.finish()
-                return (attempted, nil)
             } catch {
-                return (attempted, error)
+                failure = failure ?? error
             }
+            return (attempted, failure)
         }
     }
 
-    /// Waits for a wake-up or the poll interval, whichever comes first; returns early on cancellation.
+    /// Waits for a wake-up or the poll interval, whichever comes first.
     private func idle() async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + settings.pollInterval
-        while clock.now < deadline && !Task.isCancelled && !isStopping {
-            if state.withLock({ state in defer { state.woken = false }; return state.woken }) { return }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        guard !Task.isCancelled && !isStopping else { return }
+        await wakeup.wait(timeout: settings.pollInterval)
     }
 
-    /// Waits for this message's turn under the rate limit (on the lane's thread).
-    private func pace() {
+    /// How long until the next message may go under the rate limit, or nil when it may go now.
+    private func paceWait() -> Duration? {
+        let wait = pacing.withLock { $0 } - ContinuousClock.now
+        return wait > .zero ? wait : nil
+    }
+
+    /// Takes the next slot under the rate limit. A sender that fell behind may catch up on at
+    /// most 10 ms of slots, so that a rate of thousands a second holds although waits are
+    /// rounded up to whole milliseconds.
+    private func takePaceSlot() {
         let interval = Duration.seconds(1 / max(settings.rate, 0.001))
-        let slot = pacing.withLock { next -> ContinuousClock.Instant in
-            let now = ContinuousClock.now
-            let slot = max(now, next)
-            next = slot + interval
-            return slot
-        }
-        let wait = slot - ContinuousClock.now
-        if wait > .zero {
-            let (seconds, attoseconds) = wait.components
-            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        pacing.withLock { next in
+            next = max(next, ContinuousClock.now - .milliseconds(10)) + interval
         }
     }
 
-    /// Sends one claimed row; answers the outcome to record.
-    private func deliver(_ mail: ClaimedMail, through sender: any MailLane) -> MailOutcome {
+    /// A claimed row's message; one that cannot be made (logged here) fails its row.
+    private func compose(_ mail: ClaimedMail) -> Result<OutgoingMail, any Error> {
         let entry = mail.entry
-        let message: MailMessage
-        do {
+        let result = Result {
             if let newsletter = mail.newsletter {
-                message = try composeNewsletter(newsletter, entry.recipient)
-            } else {
-                guard let data = entry.message else { throw MessageUnreadable() }
-                message = try JSONDecoder().decode(MailMessage.self, from: data)
+                return try composeNewsletter(newsletter, entry.recipient)
             }
-        } catch {
-            logger.error("mail cannot be composed", metadata: ["id": "\(entry.id)", "error": "\(error)"])
-            return .failed(id: entry.id, reason: "the message cannot be composed: \(error)")
+            guard let data = entry.message else { throw MessageUnreadable() }
+            return OutgoingMail(reference: entry.id, message: try JSONDecoder().decode(MailMessage.self, from: data))
         }
-        pace()
-        do {
-            let (messageID, reply) = try sender.send(message)
+        if case .failure(let error) = result {
+            logger.error("mail cannot be composed", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+        }
+        return result
+    }
+
+    /// What a message's fate means for its row.
+    private func outcome(of result: Result<SentMail, MailDeliveryError>, for entry: OutboxEntry) -> MailOutcome {
+        switch result {
+        case .success(let sent):
             state.withLock { $0.failuresInARow = 0 }
-            return .sent(id: entry.id, messageId: messageID, reply: reply)
-        } catch let error as MailDeliveryError {
+            return .sent(id: entry.id, messageId: sent.messageID, reply: sent.reply)
+        case .failure(let error):
             return record(error, for: entry)
-        } catch {
-            return record(MailDeliveryError(kind: .transient, stage: .connection, detail: "\(error)"), for: entry)
         }
     }
 
@@ -272,7 +287,7 @@ public final class OutboxWorker: Service, Sendable {
         // A refused address is a bounce, and says nothing about the setup; every other failure does.
         if let bounce = error.bounce {
             do {
-                // The row's own outcome is recorded with the lane's next claim.
+                // The row's own outcome goes to the ledger with the rest.
                 if try database.recordBounce(email: entry.recipient, hard: bounce == .hard, outboxId: entry.id, detail: error.description) {
                     logger.notice("address suppressed after bounces", metadata: ["id": "\(entry.id)"])
                 }
@@ -295,12 +310,12 @@ public final class OutboxWorker: Service, Sendable {
     }
 }
 
-/// A lane's sender, used by one thread at a time: the lock keeps two runs from sharing it.
-private final class LaneBox: Sendable {
+/// The worker's stream, used by one thread at a time: the lock keeps two runs from sharing it.
+private final class StreamBox: Sendable {
     let lock = Mutex(())
-    nonisolated(unsafe) let sender: any MailLane
+    nonisolated(unsafe) let stream: any MailStream
 
-    init(_ sender: any MailLane) {
-        self.sender = sender
+    init(_ stream: any MailStream) {
+        self.stream = stream
     }
 }

@@ -4,14 +4,32 @@ import Foundation
 /// database both store them, so that text order is time order.
 public enum Timestamp {
     public static func string(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        let (y, m, d) = civil(fromDays: days)
+        let time = UTCTime(date)
         // Written by hand: String(format:) costs more than the rest, and the outbox stamps every message.
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let y = time.year
         let year = y < 1000 ? String(repeating: "0", count: 4 - "\(max(y, 0))".count) + "\(max(y, 0))" : "\(y)"
-        return "\(year)-\(two(m))-\(two(d))T\(two(secondOfDay / 3600)):\(two((secondOfDay % 3600) / 60)):\(two(secondOfDay % 60))Z"
+        return "\(year)-\(two(time.month))-\(two(time.day))T\(two(time.hour)):\(two(time.minute)):\(two(time.second))Z"
+    }
+
+    /// A moment's calendar date and time of day in UTC, computed rather than looked up in a
+    /// Calendar: the outbox and the mailer need them for every message.
+    public struct UTCTime: Sendable, Equatable {
+        public var year, month, day, hour, minute, second: Int64
+        /// 0 is Sunday.
+        public var weekday: Int64
+
+        public init(_ date: Date) {
+            let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+            let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+            let secondOfDay = seconds - days * 86400
+            (year, month, day) = Timestamp.civil(fromDays: days)
+            hour = secondOfDay / 3600
+            minute = secondOfDay % 3600 / 60
+            second = secondOfDay % 60
+            // 1970-01-01 was a Thursday.
+            weekday = ((days % 7) + 11) % 7
+        }
     }
 
     /// Howard Hinnant's days-to-civil algorithm, proleptic Gregorian.
