@@ -128,6 +128,19 @@ public protocol MailStream: AnyObject {
     func run(next: () -> StreamStep, done: (_ reference: String, Result<SentMail, MailDeliveryError>) -> Void)
 }
 
+extension MailStream {
+    /// Sends one message and answers its outcome.
+    public func send(_ mail: OutgoingMail) -> Result<SentMail, MailDeliveryError> {
+        var handedOut = false
+        var result: Result<SentMail, MailDeliveryError>?
+        run(next: {
+            defer { handedOut = true }
+            return handedOut ? .end : .mail(mail)
+        }, done: { _, outcome in result = outcome })
+        return result ?? .failure(MailDeliveryError(kind: .transient, stage: .connection, detail: "the message was not sent"))
+    }
+}
+
 extension MailTransport {
     public func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String) {
         (try await send(message), "accepted")

@@ -38,15 +38,7 @@ public final class SMTPTransport: MailTransport {
     /// Like `send`, and also answers the server's final reply.
     public func sendReportingReply(_ message: MailMessage) async throws -> (messageID: String, reply: String) {
         let lease = await pool.acquire()
-        let result = await lease.run { stream in
-            var result: Result<SentMail, MailDeliveryError>?
-            var handedOut = false
-            stream.run(next: {
-                defer { handedOut = true }
-                return handedOut ? .end : .mail(OutgoingMail(reference: "", message: message))
-            }, done: { result = $1 })
-            return result ?? .failure(MailDeliveryError(kind: .transient, stage: .connection, detail: "the message was not sent"))
-        }
+        let result = await lease.run { $0.send(OutgoingMail(reference: "", message: message)) }
         await pool.release(lease)
         let sent = try result.get()
         logger.info("mail sent", metadata: ["recipients": "\(message.to.count)", "reply": "\(sent.reply)"])
