@@ -148,9 +148,12 @@ import Testing
 
     /// One stream over several connections: each message's commands travel with the previous
     /// message's content, every message arrives once, and the connections are kept for the next run.
-    @Test(arguments: [true, false]) func aStreamKeepsEveryConnectionBusy(pipelining: Bool) async throws {
-        let server = try SMTPTestServer(refuse: ["gone@example.test": 550], pipelining: pipelining)
-        let stream = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=3").makeStream()
+    /// Over STARTTLS too, where libcurl's reads and writes go through TLS without waiting.
+    @Test(arguments: [(true, false), (false, false), (true, true)]) func aStreamKeepsEveryConnectionBusy(pipelining: Bool, tls: Bool) async throws {
+        let certificate = tls ? try TestCertificate() : nil
+        let server = try SMTPTestServer(certificate: certificate, refuse: ["gone@example.test": 550], pipelining: pipelining)
+        let security = certificate.map { "tls=required&ca=\($0.certificate.path)" } ?? "tls=none"
+        let stream = try transport("smtp://127.0.0.1:\(server.port)?\(security)&connections=3").makeStream()
         #expect(stream.width == 3)
         func run(_ addresses: [String]) -> [String: Result<SentMail, MailDeliveryError>] {
             var queue = addresses[...]
@@ -180,6 +183,7 @@ import Testing
         #expect(Set(sent.map(\.messageID)).count == 39)
         let arrivals = try server.arrivals()
         #expect(arrivals.count == 39)
+        #expect(arrivals.allSatisfy { $0.envelope.tls == tls })
         #expect(Set(arrivals.flatMap(\.envelope.to)) == Set(addresses.filter { $0 != "gone@example.test" }))
         #expect(server.greetings() == 3)
         #expect(run(["again@example.test"])["again@example.test"].map { (try? $0.get()) != nil } == true)
