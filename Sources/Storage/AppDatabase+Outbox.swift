@@ -214,7 +214,7 @@ extension AppDatabase {
     /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
     public func claimNextMail() async throws -> ClaimedMail? {
         let now = self.now
-        return try await writer.write { db in try claimNext(now: now, db) }
+        return try await writer.write { db in try claim(1, now: now, db).first }
     }
 
     /// What the sender asks of a transaction: record its last outcome, claim rows to send next,
@@ -256,10 +256,11 @@ extension AppDatabase {
                 if let outcome = request.outcome { try settle(outcome, now: now, db) }
                 for id in request.release { try release(id, now: stamp, db) }
             }
-            let claimed = try requests.map { request in
-                var claimed: [ClaimedMail] = []
-                while claimed.count < request.claim, let mail = try claimNext(now: stamp, db) { claimed.append(mail) }
-                return claimed
+            // Claimed together, oldest first, then shared out in the order the requests came.
+            var rows = try claim(requests.reduce(0) { $0 + $1.claim }, now: stamp, db)[...]
+            let claimed = requests.map { request in
+                defer { rows = rows.dropFirst(request.claim) }
+                return Array(rows.prefix(request.claim))
             }
             let sending = try db.cachedStatement(sql: "SELECT id FROM newsletterIssue WHERE status = 'sending'")
             return SendAnswers(claimed: claimed, issuesSending: Set(try String.fetchAll(sending)))
@@ -277,8 +278,11 @@ extension AppDatabase {
             """).execute(arguments: [id])
     }
 
-    private func claimNext(now: String, _ db: Database) throws -> ClaimedMail? {
-        let next = try db.cachedStatement(sql: """
+    /// Claims up to `count` due rows, oldest first, with one query for a batch of them; rows whose
+    /// subscriber is no longer confirmed, or whose address is suppressed, are skipped on the way.
+    private func claim(_ count: Int, now: String, _ db: Database) throws -> [ClaimedMail] {
+        guard count > 0 else { return [] }
+        let due = try db.cachedStatement(sql: """
             SELECT o.id, o.kind, o.recipient, o.message, o.attempts, o.notBefore, o.createdAt, o.issueId,
               s.status AS subscriberStatus, s.name AS subscriberName, s.unsubscribeToken,
               (SELECT reason FROM suppression WHERE email = o.recipient) AS suppressed
@@ -286,32 +290,39 @@ extension AppDatabase {
             WHERE o.status = 'queued' AND o.notBefore <= ?
               AND (o.issueId IS NULL
                    OR EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = o.issueId AND i.status = 'sending'))
-            ORDER BY o.notBefore, o.createdAt, o.id LIMIT 1
+            ORDER BY o.notBefore, o.createdAt, o.id LIMIT ?
             """)
-        while let row = try Row.fetchOne(next, arguments: [now]) {
-            let id: String = row["id"]
-            let kind: String = row["kind"]
-            var newsletter: ClaimedMail.Newsletter?
-            if let issueId: String = row["issueId"] {
-                guard let status: String = row["subscriberStatus"], status == SubscriptionStatus.confirmed.rawValue else {
-                    let status: String = row["subscriberStatus"] ?? "erased"
-                    try skip(id, reason: "not sent: the subscriber is \(status) now", now: now, db)
+        let markSending = try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updatedAt = ? WHERE id = ?")
+        var claimed: [ClaimedMail] = []
+        // Skipped rows leave the queue, so a batch that skipped some is followed by another.
+        while claimed.count < count {
+            let asked = count - claimed.count
+            let rows = try Row.fetchAll(due, arguments: [now, asked])
+            for row in rows {
+                let id: String = row["id"]
+                let kind: String = row["kind"]
+                var newsletter: ClaimedMail.Newsletter?
+                if let issueId: String = row["issueId"] {
+                    guard let status: String = row["subscriberStatus"], status == SubscriptionStatus.confirmed.rawValue else {
+                        let status: String = row["subscriberStatus"] ?? "erased"
+                        try skip(id, reason: "not sent: the subscriber is \(status) now", now: now, db)
+                        continue
+                    }
+                    newsletter = ClaimedMail.Newsletter(issueId: issueId, name: row["subscriberName"], unsubscribeToken: row["unsubscribeToken"])
+                }
+                if !MailKind.requested.contains(kind), let reason: String = row["suppressed"] {
+                    try skip(id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
                     continue
                 }
-                newsletter = ClaimedMail.Newsletter(issueId: issueId, name: row["subscriberName"], unsubscribeToken: row["unsubscribeToken"])
+                try markSending.execute(arguments: [now, id])
+                let entry = OutboxEntry(
+                    id: id, kind: kind, recipient: row["recipient"], status: .sending, attempts: row["attempts"] + 1,
+                    notBefore: row["notBefore"], createdAt: row["createdAt"], issueId: row["issueId"], message: row["message"])
+                claimed.append(ClaimedMail(entry: entry, newsletter: newsletter))
             }
-            if !MailKind.requested.contains(kind), let reason: String = row["suppressed"] {
-                try skip(id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
-                continue
-            }
-            try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updatedAt = ? WHERE id = ?")
-                .execute(arguments: [now, id])
-            let entry = OutboxEntry(
-                id: id, kind: kind, recipient: row["recipient"], status: .sending, attempts: row["attempts"] + 1,
-                notBefore: row["notBefore"], createdAt: row["createdAt"], issueId: row["issueId"], message: row["message"])
-            return ClaimedMail(entry: entry, newsletter: newsletter)
+            if rows.count < asked { break }
         }
-        return nil
+        return claimed
     }
 
     private func skip(_ id: String, reason: String, now: String, _ db: Database) throws {
