@@ -11,15 +11,20 @@ import Glibc
 /// Each connection has an `SMTPSession`, which decides what to write and what each reply means;
 /// this type moves the bytes and hands out the work. A connection whose DATA was accepted gets the
 /// next message at once, so that with PIPELINING its commands travel with the previous content.
-/// Connections are opened when first needed (libcurl's connect blocks the thread for that while),
-/// kept between runs, checked before reuse after sitting idle, and dropped when they fail; the
-/// messages under way on a dropped one fail as transient, for the caller to retry.
+/// Connections are opened when first needed, kept between runs, checked before reuse after sitting
+/// idle, and dropped when they fail; the messages under way on a dropped one fail as transient,
+/// for the caller to retry. libcurl's connect (TCP, TLS, EHLO, AUTH: several round trips to a
+/// distant server) blocks, so each opening runs on a thread of its own while the other connections
+/// go on sending; it wakes the loop through a pipe when it is done.
 ///
 /// Not thread-safe: one caller at a time (the worker's lock, or a lease of the transport's pool).
 final class SMTPStream: MailStream, @unchecked Sendable {
     private let configuration: SMTPConfiguration
     private let prepare: (OutgoingMail) throws -> (messageID: String, data: [UInt8])
     private let slots: [Slot]
+    /// Written to by a thread that has opened a connection, so that `poll` wakes.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
     /// Messages under way, by tag.
     private var underWay: [Int: (reference: String, messageID: String)] = [:]
     private var lastTag = 0
@@ -31,12 +36,48 @@ final class SMTPStream: MailStream, @unchecked Sendable {
         var written = 0
         /// When the awaited reply is overdue.
         var deadline: ContinuousClock.Instant?
+        /// A connection being opened, and the message waiting for it.
+        var opening: (Opening, OutgoingMail, SMTPTransaction)?
+    }
+
+    /// A connection opened on a thread of its own; the loop collects it.
+    private final class Opening: @unchecked Sendable {
+        private let lock = NSLock()
+        private var outcome: Result<SMTPConnection, MailDeliveryError>?
+
+        init(_ configuration: SMTPConfiguration, wake: Int32) {
+            let thread = Thread { [self] in
+                let result = Result { try SMTPConnection(configuration: configuration) }.mapError {
+                    $0 as? MailDeliveryError ?? MailDeliveryError(kind: .transient, stage: .connection, detail: "\($0)")
+                }
+                lock.withLock { outcome = result }
+                var byte: UInt8 = 1
+                _ = Glibc.write(wake, &byte, 1)
+            }
+            thread.name = "kobling.smtp.connect"
+            thread.start()
+        }
+
+        var result: Result<SMTPConnection, MailDeliveryError>? { lock.withLock { outcome } }
     }
 
     init(configuration: SMTPConfiguration, connections: Int, prepare: @escaping (OutgoingMail) throws -> (messageID: String, data: [UInt8])) {
         self.configuration = configuration
         self.prepare = prepare
         slots = (0..<max(connections, 1)).map { _ in Slot() }
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+            _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        }
+        (wakeRead, wakeWrite) = (ends[0], ends[1])
+    }
+
+    deinit {
+        // No opening outlives `run`, which waits for every one it starts.
+        close(wakeRead)
+        close(wakeWrite)
     }
 
     var width: Int { slots.count }
@@ -112,28 +153,44 @@ final class SMTPStream: MailStream, @unchecked Sendable {
             slot.written = 0
         }
 
-        /// Hands the slot its next message, or sends the content of the one it holds.
+        /// Hands the slot its next message, or sends the content of the one it holds. A message
+        /// for a slot without a usable connection waits in the slot while one is opened.
         func feed(_ slot: Slot) {
-            guard slot.session?.wantsMessage ?? true else { return }
+            guard slot.opening == nil, slot.session?.wantsMessage ?? true else { return }
             let holds = slot.session?.holdsMessage ?? false
             let taken = take()
             guard taken != nil || holds else { return }
             if let (mail, transaction) = taken, !holds, slot.connection?.isStale ?? true {
                 drop(slot, "the connection was closed")
-                do {
-                    let connection = try SMTPConnection(configuration: configuration)
-                    slot.connection = connection
-                    slot.session = SMTPSession(capabilities: connection.capabilities)
-                } catch {
-                    underWay[transaction.tag] = nil
-                    done(mail.reference, .failure(
-                        error as? MailDeliveryError ?? MailDeliveryError(kind: .transient, stage: .connection, detail: "\(error)")))
-                    return
-                }
+                slot.opening = (Opening(configuration, wake: wakeWrite), mail, transaction)
+                return
             }
-            slot.session!.send(taken?.1)
+            start(slot, taken?.1)
+        }
+
+        func start(_ slot: Slot, _ transaction: SMTPTransaction?) {
+            slot.session!.send(transaction)
             if slot.deadline == nil { slot.deadline = clock.now + timeout }
             flush(slot)
+        }
+
+        /// Takes in the connections opened since the last look, and starts their messages.
+        func collectOpenings() {
+            var byte: UInt8 = 0
+            while Glibc.read(wakeRead, &byte, 1) > 0 {}
+            for slot in slots {
+                guard let (opening, mail, transaction) = slot.opening, let result = opening.result else { continue }
+                slot.opening = nil
+                switch result {
+                case .success(let connection):
+                    slot.connection = connection
+                    slot.session = SMTPSession(capabilities: connection.capabilities)
+                    start(slot, transaction)
+                case .failure(let error):
+                    underWay[transaction.tag] = nil
+                    done(mail.reference, .failure(error))
+                }
+            }
         }
 
         /// Reads the slot's replies and reports the outcomes they decide.
@@ -171,7 +228,8 @@ final class SMTPStream: MailStream, @unchecked Sendable {
                 polled.append(slot)
                 descriptors.append(pollfd(fd: connection.socket, events: Int16(events), revents: 0))
             }
-            if polled.isEmpty {
+            let opening = slots.contains { $0.opening != nil }
+            if polled.isEmpty && !opening {
                 if ended { return }
                 if let resume = resumeAt {
                     let wait = resume - clock.now
@@ -179,7 +237,9 @@ final class SMTPStream: MailStream, @unchecked Sendable {
                 }
                 continue
             }
+            if opening { descriptors.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)) }
             let now = clock.now
+            // An opening ends within libcurl's own timeouts; the loop waits for it as long as need be.
             var until = polled.compactMap(\.deadline).min() ?? now + timeout
             if let resume = resumeAt, resume < until { until = resume }
             let milliseconds = Int32(max(0, (Self.seconds(until - now) * 1000).rounded(.up)))
@@ -188,6 +248,7 @@ final class SMTPStream: MailStream, @unchecked Sendable {
                 for slot in polled { drop(slot, "poll failed: \(String(cString: strerror(errno)))") }
                 continue
             }
+            if opening { collectOpenings() }
             for (index, slot) in polled.enumerated() where descriptors[index].revents != 0 {
                 if descriptors[index].revents & Int16(POLLOUT) != 0 { flush(slot) }
                 if descriptors[index].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { read(slot) }

@@ -190,6 +190,31 @@ import Testing
         #expect(server.greetings() == 3, "the second run reuses a connection")
     }
 
+    /// Opening a connection to a slow server holds up none of the connections already open.
+    @Test func aConnectionBeingOpenedHoldsUpNoOther() throws {
+        let server = try SMTPTestServer(laterEHLODelay: 1.5)
+        let stream = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=2").makeStream()
+        _ = try stream.send(OutgoingMail(reference: "first", message: Self.danish)).get()
+        #expect(server.greetings() == 1)
+        // The second connection takes 1.5 s to open; the first delivers meanwhile.
+        var queue = (0..<20).map { "reader\($0)@example.test" }[...]
+        let start = ContinuousClock.now
+        var times: [Duration] = []
+        stream.run(next: {
+            guard let address = queue.popFirst() else { return .end }
+            var message = Self.danish
+            message.to = [Mailbox(address)]
+            return .mail(OutgoingMail(reference: address, message: message))
+        }, done: { _, outcome in
+            #expect((try? outcome.get()) != nil)
+            times.append(ContinuousClock.now - start)
+        })
+        #expect(times.count == 20)
+        #expect(times.filter { $0 < .seconds(1) }.count >= 10, "\(times)")
+        #expect(server.greetings() == 2)
+        #expect(try server.arrivals().count == 21)
+    }
+
     @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgain() async throws {
         let server = try SMTPTestServer(idleTimeout: 0.5)
         let mailer = try transport("smtp://127.0.0.1:\(server.port)?tls=none&connections=1")

@@ -22,7 +22,7 @@ final class SMTPTestServer {
     static let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     init(certificate: TestCertificate? = nil, auth: String? = nil, refuse: [String: Int] = [:], pipelining: Bool = true,
-         idleTimeout: Double? = nil) throws {
+         idleTimeout: Double? = nil, laterEHLODelay: Double? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
             throw TestServerError("no Python with aiosmtpd at \(Self.python.path): run scripts/setup --test")
         }
@@ -36,6 +36,7 @@ final class SMTPTestServer {
         if let auth { arguments += ["--auth", auth] }
         if !pipelining { arguments.append("--no-pipelining") }
         if let idleTimeout { arguments += ["--idle-timeout", "\(idleTimeout)"] }
+        if let laterEHLODelay { arguments += ["--later-ehlo-delay", "\(laterEHLODelay)"] }
         for (address, code) in refuse.sorted(by: { $0.key < $1.key }) { arguments += ["--refuse", "\(address)=\(code)"] }
         process = Process()
         process.executableURL = Self.python

@@ -7,6 +7,7 @@ servers do, unless told not to. When it listens it writes its port to
 READY_FILE. It stops on SIGTERM.
 """
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -18,8 +19,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, out, refusals, pipelining):
+    def __init__(self, out, refusals, pipelining, later_ehlo_delay):
         self.out = out
+        self.later_ehlo_delay = later_ehlo_delay
         self.refusals = refusals
         self.pipelining = pipelining
         self.count = 0
@@ -31,6 +33,9 @@ class Handler:
             self.greetings += 1
             with open(os.path.join(self.out, "greetings"), "w") as file:
                 file.write(str(self.greetings))
+            if self.greetings > 1 and self.later_ehlo_delay:
+                # A slow server, for every connection after the first: the others go on meanwhile.
+                await asyncio.sleep(self.later_ehlo_delay)
         session.host_name = hostname
         if self.pipelining:
             # aiosmtpd reads commands in turn, so commands sent together are answered in order.
@@ -67,6 +72,7 @@ def main():
     parser.add_argument("--refuse", action="append", default=[], help="ADDRESS=CODE")
     parser.add_argument("--no-pipelining", action="store_true")
     parser.add_argument("--idle-timeout", type=float, help="seconds before an idle connection is closed")
+    parser.add_argument("--later-ehlo-delay", type=float, default=0, help="seconds every EHLO after the first connection's waits")
     arguments = parser.parse_args()
 
     refusals = dict(item.lower().rsplit("=", 1) for item in arguments.refuse)
@@ -94,7 +100,7 @@ def main():
     # The test process may block signals in the thread that started this one; take them back.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     os.makedirs(arguments.out, exist_ok=True)
-    controller = Controller(Handler(arguments.out, refusals, not arguments.no_pipelining), hostname="127.0.0.1", port=arguments.port,
+    controller = Controller(Handler(arguments.out, refusals, not arguments.no_pipelining, arguments.later_ehlo_delay), hostname="127.0.0.1", port=arguments.port,
                             server_hostname="kobling-test", **parameters)
     controller.start()
     with open(arguments.ready_file + ".partial", "w") as file:
