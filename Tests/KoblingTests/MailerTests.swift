@@ -118,6 +118,17 @@ import Testing
         #expect((1...3).contains(server.greetings()), "\(server.greetings()) connections for 30 messages")
     }
 
+    /// Runs `stream` over the Danish message to each of `addresses` (the reference of each).
+    static func send(_ addresses: [String], through stream: any MailStream, done: (String, Result<SentMail, MailDeliveryError>) -> Void) {
+        var queue = addresses[...]
+        stream.run(next: {
+            guard let address = queue.popFirst() else { return .end }
+            var message = danish
+            message.to = [Mailbox(address)]
+            return .mail(OutgoingMail(reference: address, message: message))
+        }, done: done)
+    }
+
     /// A stream of one connection that sends `data` as it is, whatever the message.
     func rawStream(_ data: [UInt8], port: Int) throws -> SMTPStream {
         SMTPStream(configuration: try SMTPConfiguration(url: "smtp://127.0.0.1:\(port)?tls=none"), connections: 1) { _ in
@@ -156,17 +167,11 @@ import Testing
         let stream = try transport("smtp://127.0.0.1:\(server.port)?\(security)&connections=3").makeStream()
         #expect(stream.width == 3)
         func run(_ addresses: [String]) -> [String: Result<SentMail, MailDeliveryError>] {
-            var queue = addresses[...]
             var outcomes: [String: Result<SentMail, MailDeliveryError>] = [:]
-            stream.run(next: {
-                guard let address = queue.popFirst() else { return .end }
-                var message = Self.danish
-                message.to = [Mailbox(address)]
-                return .mail(OutgoingMail(reference: address, message: message))
-            }, done: { reference, outcome in
+            Self.send(addresses, through: stream) { reference, outcome in
                 #expect(outcomes[reference] == nil, "one outcome a message")
                 outcomes[reference] = outcome
-            })
+            }
             return outcomes
         }
         // A refused address in the middle fails alone; the messages after it on its connection go.
@@ -197,18 +202,12 @@ import Testing
         _ = try stream.send(OutgoingMail(reference: "first", message: Self.danish)).get()
         #expect(server.greetings() == 1)
         // The second connection takes 1.5 s to open; the first delivers meanwhile.
-        var queue = (0..<20).map { "reader\($0)@example.test" }[...]
         let start = ContinuousClock.now
         var times: [Duration] = []
-        stream.run(next: {
-            guard let address = queue.popFirst() else { return .end }
-            var message = Self.danish
-            message.to = [Mailbox(address)]
-            return .mail(OutgoingMail(reference: address, message: message))
-        }, done: { _, outcome in
+        Self.send((0..<20).map { "reader\($0)@example.test" }, through: stream) { _, outcome in
             #expect((try? outcome.get()) != nil)
             times.append(ContinuousClock.now - start)
-        })
+        }
         #expect(times.count == 20)
         #expect(times.filter { $0 < .seconds(1) }.count >= 10, "\(times)")
         #expect(server.greetings() == 2)
