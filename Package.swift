@@ -75,7 +75,7 @@ let package = Package(
         // Sending mail through an SMTP server with libcurl.
         .target(
             name: "Mailer",
-            dependencies: ["CCurl", "Mail", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCurl", "Mail", "KoblingCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The contract, openapi/openapi.yaml, as a resource of the build.

@@ -1,4 +1,5 @@
 import Foundation
+import KoblingCore
 import Logging
 
 /// The default transport: each message becomes an `.eml` file in a folder, so that Kobling runs
@@ -37,8 +38,7 @@ public struct FileMailTransport: MailTransport {
                 case .end:
                     return
                 case .wait(let duration):
-                    let (seconds, attoseconds) = duration.components
-                    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+                    Thread.sleep(forTimeInterval: duration.inSeconds)
                 case .mail(let mail):
                     do {
                         done(mail.reference, .success(SentMail(messageID: try transport.write(mail), reply: "written")))

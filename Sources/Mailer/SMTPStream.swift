@@ -1,4 +1,5 @@
 import Foundation
+import KoblingCore
 import Mail
 
 #if canImport(Glibc)
@@ -233,7 +234,7 @@ final class SMTPStream: MailStream, @unchecked Sendable {
                 if ended { return }
                 if let resume = resumeAt {
                     let wait = resume - clock.now
-                    if wait > .zero { Thread.sleep(forTimeInterval: Self.seconds(wait)) }
+                    if wait > .zero { Thread.sleep(forTimeInterval: wait.inSeconds) }
                 }
                 continue
             }
@@ -242,7 +243,7 @@ final class SMTPStream: MailStream, @unchecked Sendable {
             // An opening ends within libcurl's own timeouts; the loop waits for it as long as need be.
             var until = polled.compactMap(\.deadline).min() ?? now + timeout
             if let resume = resumeAt, resume < until { until = resume }
-            let milliseconds = Int32(max(0, (Self.seconds(until - now) * 1000).rounded(.up)))
+            let milliseconds = Int32(max(0, ((until - now).inSeconds * 1000).rounded(.up)))
             let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
             if ready < 0 && errno != EINTR {
                 for slot in polled { drop(slot, "poll failed: \(String(cString: strerror(errno)))") }
@@ -260,10 +261,5 @@ final class SMTPStream: MailStream, @unchecked Sendable {
                 }
             }
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
