@@ -43,6 +43,8 @@ struct Problem: Encodable, Sendable {
             self.init(status: .unprocessableContent, slug: "validation-failed", detail: "Some fields are invalid; see errors.", errors: errors)
         case .tooManyRequests(_, let detail):
             self.init(status: .tooManyRequests, slug: "too-many-requests", detail: detail)
+        case .busy(_, let detail):
+            self.init(status: .serviceUnavailable, slug: "busy", detail: detail)
         }
     }
 
@@ -74,7 +76,7 @@ struct Problem: Encodable, Sendable {
 extension KoblingError {
     var extraHeaders: HTTPFields {
         switch self {
-        case .tooManyRequests(let seconds, _): [.retryAfter: String(seconds)]
+        case .tooManyRequests(let seconds, _), .busy(let seconds, _): [.retryAfter: String(seconds)]
         case .unauthenticated: [.wwwAuthenticate: "Bearer realm=\"kobling\""]
         default: [:]
         }

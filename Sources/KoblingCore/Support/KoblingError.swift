@@ -18,6 +18,9 @@ public enum KoblingError: Error, Equatable, Sendable {
     /// Well-formed but invalid: one entry a bad field.
     case invalid([FieldError])
     case tooManyRequests(retryAfterSeconds: Int, String)
+    /// The server cannot take the request now (every database connection busy and too many
+    /// waiting, or waiting too long); the caller may retry after the given time.
+    case busy(retryAfterSeconds: Int, String)
 
     public static func invalid(_ pointer: String, _ detail: String) -> KoblingError {
         .invalid([FieldError(pointer: pointer, detail: detail)])
