@@ -17,8 +17,9 @@ public struct FileMailTransport: MailTransport {
         self.logger = logger
     }
 
+    /// Writes the message on a thread of its own (file I/O blocks).
     public func send(_ message: MailMessage) async throws -> String {
-        try write(OutgoingMail(reference: "", message: message))
+        try await Thread.run(name: "kobling.mail.file") { Result { try write(OutgoingMail(reference: "", message: message)) } }.get()
     }
 
     public func makeStream() -> any MailStream {

@@ -8,7 +8,7 @@ extension AppDatabase {
         let accountId = ids.next("acc")
         let personId = ids.next("per")
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             guard try AccountRecord.filter(AccountRecord.Columns.email == email.value).fetchCount(db) == 0 else {
                 throw KoblingError.conflict("An account with this email exists already.")
             }
@@ -23,20 +23,20 @@ extension AppDatabase {
     }
 
     public func credentials(email: EmailAddress) async throws -> Credentials? {
-        try await writer.read { db in
+        try await read { db in
             try AccountRecord.filter(AccountRecord.Columns.email == email.value).fetchOne(db)
                 .map { Credentials(accountId: $0.id, passwordHash: $0.passwordHash) }
         }
     }
 
     public func credentials(accountId: String) async throws -> Credentials? {
-        try await writer.read { db in
+        try await read { db in
             try AccountRecord.fetchOne(db, key: accountId).map { Credentials(accountId: $0.id, passwordHash: $0.passwordHash) }
         }
     }
 
     public func account(id: String) async throws -> Account? {
-        try await writer.read { db in try self.account(id: id, db) }
+        try await read { db in try self.account(id: id, db) }
     }
 
     func account(id: String, _ db: Database) throws -> Account? {
@@ -50,7 +50,7 @@ extension AppDatabase {
     /// Makes an existing account an organiser, or creates one with the given password hash.
     /// Answers whether an account was created.
     public func ensureOrganiser(email: EmailAddress, passwordHash: String, name: String) async throws -> Bool {
-        let exists = try await writer.write { db in
+        let exists = try await write { db in
             try db.execute(sql: "UPDATE account SET role = 'organiser' WHERE email = ?", arguments: [email.value])
             return db.changesCount > 0
         }
@@ -64,7 +64,7 @@ extension AppDatabase {
     public func startSession(accountId: String, tokenHash: String, lifetime: TimeInterval) async throws -> String {
         let now = clock.now()
         let expiresAt = Timestamp.string(now + lifetime)
-        try await writer.write { db in
+        try await write { db in
             try SessionRecord(tokenHash: tokenHash, accountId: accountId, createdAt: Timestamp.string(now), expiresAt: expiresAt).insert(db)
             // Expired sessions are swept as new ones start, so the table stays small.
             try SessionRecord.filter(SessionRecord.Columns.accountId == accountId && SessionRecord.Columns.expiresAt <= Timestamp.string(now)).deleteAll(db)
@@ -75,7 +75,7 @@ extension AppDatabase {
     /// The caller behind a bearer token, if the session exists and has not expired.
     public func caller(tokenHash: String) async throws -> Caller? {
         let now = self.now
-        return try await writer.read { db in
+        return try await read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT account.id, account.email, account.role, person.id AS personId
                 FROM session JOIN account ON account.id = session.accountId
@@ -89,13 +89,13 @@ extension AppDatabase {
     }
 
     public func endSession(tokenHash: String) async throws {
-        _ = try await writer.write { db in try SessionRecord.deleteOne(db, key: tokenHash) }
+        _ = try await write { db in try SessionRecord.deleteOne(db, key: tokenHash) }
     }
 
     /// Sets a new password and ends every session of the account but `keeping`.
     public func changePassword(accountId: String, passwordHash: String, keeping tokenHash: String?) async throws {
         let now = self.now
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE account SET passwordHash = ?, passwordChangedAt = ? WHERE id = ?",
                 arguments: [passwordHash, now, accountId])
@@ -109,7 +109,7 @@ extension AppDatabase {
     /// Records a reset link and queues the email that carries it, in one transaction.
     public func createPasswordReset(accountId: String, tokenHash: String, lifetime: TimeInterval, mail: OutboxMail) async throws {
         let now = clock.now()
-        try await writer.write { db in
+        try await write { db in
             try PasswordResetRecord(
                 tokenHash: tokenHash, accountId: accountId, createdAt: Timestamp.string(now),
                 expiresAt: Timestamp.string(now + lifetime), usedAt: nil
@@ -122,7 +122,7 @@ extension AppDatabase {
     /// any other open link of the account.
     public func resetPassword(tokenHash: String, passwordHash: String) async throws {
         let now = self.now
-        try await writer.write { db in
+        try await write { db in
             guard let reset = try PasswordResetRecord.fetchOne(db, key: tokenHash),
                 reset.usedAt == nil, reset.expiresAt > now
             else {
@@ -140,7 +140,7 @@ extension AppDatabase {
 
     /// The number of reset links an account asked for since `since`, to limit how many are mailed.
     public func passwordResetCount(accountId: String, since: Date) async throws -> Int {
-        try await writer.read { db in
+        try await read { db in
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM passwordReset WHERE accountId = ? AND createdAt > ?",
                 arguments: [accountId, Timestamp.string(since)]) ?? 0
@@ -176,7 +176,7 @@ public struct ListSubscription: Sendable, Encodable {
 
 extension AppDatabase {
     public func personalData(accountId: String) async throws -> PersonalData? {
-        try await writer.read { db in
+        try await read { db in
             guard let record = try AccountRecord.fetchOne(db, key: accountId), let account = try self.account(id: accountId, db) else {
                 return nil
             }
@@ -203,7 +203,7 @@ extension AppDatabase {
     /// log and bounces of that address go in one transaction. Refused while the person is the last admin of an organisation,
     /// which would be left with nobody to run it.
     public func eraseAccount(accountId: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             let personId = try String.fetchOne(db, sql: "SELECT id FROM person WHERE accountId = ?", arguments: [accountId])
             if let personId {
                 let stranded = try String.fetchAll(db, sql: """

@@ -20,7 +20,7 @@ extension AppDatabase {
 
     public func claimIdempotencyKey(scope: String, key: String, requestHash: String) async throws -> IdempotencyClaim {
         let now = clock.now()
-        return try await writer.write { db in
+        return try await write { db in
             try db.execute(
                 sql: "DELETE FROM idempotencyKey WHERE createdAt < ?",
                 arguments: [Timestamp.string(now - Self.idempotencyLifetime)])
@@ -42,7 +42,7 @@ extension AppDatabase {
 
     /// Records the answer a claimed key gave, for replays.
     public func completeIdempotencyKey(scope: String, key: String, status: Int, headers: [String: String], body: Data) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE idempotencyKey SET status = ?, headers = ?, body = ? WHERE scope = ? AND key = ?",
                 arguments: [status, JSONText.encode(headers), body, scope, key])
@@ -51,7 +51,7 @@ extension AppDatabase {
 
     /// Frees a claimed key whose request failed, so that a retry runs again.
     public func releaseIdempotencyKey(scope: String, key: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM idempotencyKey WHERE scope = ? AND key = ? AND status IS NULL", arguments: [scope, key])
         }
     }

@@ -72,18 +72,18 @@ struct MailingListRecord: Codable, FetchableRecord, PersistableRecord, Sendable 
 extension AppDatabase {
     public func createList(name: String, description: String, consentText: String) async throws -> MailingList {
         let record = MailingListRecord(id: ids.next("list"), name: name, description: description, consentText: consentText, createdAt: now)
-        try await writer.write { db in try record.insert(db) }
+        try await write { db in try record.insert(db) }
         return record.model
     }
 
     public func lists() async throws -> [MailingList] {
-        try await writer.read { db in
+        try await read { db in
             try MailingListRecord.order(Column("name"), Column("id")).fetchAll(db).map(\.model)
         }
     }
 
     public func list(id: String) async throws -> MailingList? {
-        try await writer.read { db in
+        try await read { db in
             try MailingListRecord.fetchOne(db, key: id)?.model
         }
     }
@@ -92,11 +92,11 @@ extension AppDatabase {
     /// built by `mail` (given the list), all in one transaction. An address already confirmed gets
     /// no email; a suppressed or unsubscribed one starts over as pending. Answers whether an email
     /// was queued. Throws 429 past the hourly limits.
-    public func requestSubscription(_ request: SubscriptionRequest, mail: @Sendable (MailingList) throws -> OutboxMail) async throws -> Bool {
+    public func requestSubscription(_ request: SubscriptionRequest, mail: @escaping @Sendable (MailingList) throws -> OutboxMail) async throws -> Bool {
         let now = clock.now()
         let stamp = Timestamp.string(now)
         let hourAgo = Timestamp.string(now - 3600)
-        return try await writer.write { db in
+        return try await write { db in
             guard let list = try MailingListRecord.fetchOne(db, key: request.listId) else { throw KoblingError.notFound("No such list.") }
             for limit in request.limits {
                 let count = try Int.fetchOne(
@@ -140,7 +140,7 @@ extension AppDatabase {
     /// Confirms a subscription by its emailed link; the link works once and until it expires.
     public func confirmSubscription(tokenHash: String) async throws -> SubscriptionState {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -164,7 +164,7 @@ extension AppDatabase {
 
     /// The subscription an unsubscribe token belongs to.
     public func subscription(unsubscribeToken token: String) async throws -> SubscriptionState? {
-        try await writer.read { db in try subscription(unsubscribeToken: token, db) }
+        try await read { db in try subscription(unsubscribeToken: token, db) }
     }
 
     private func subscription(unsubscribeToken token: String, _ db: Database) throws -> SubscriptionState? {
@@ -185,7 +185,7 @@ extension AppDatabase {
     /// needs a new confirmation.
     public func unsubscribe(token: String) async throws -> SubscriptionState {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     UPDATE subscriber SET status = 'unsubscribed', confirmTokenHash = NULL, confirmExpiresAt = NULL, updatedAt = ?
@@ -243,7 +243,7 @@ public struct Subscriber: Sendable, Equatable, Encodable {
 extension AppDatabase {
     /// A list's subscribers by address, optionally of one status; 404 for an unknown list.
     public func subscribers(listId: String, status: SubscriptionStatus?, page: PageRequest) async throws -> Page<Subscriber> {
-        try await writer.read { db in
+        try await read { db in
             guard try MailingListRecord.exists(db, key: listId) else { throw KoblingError.notFound("No such list.") }
             var query = ListQuery()
             query.require("listId = ?", listId)
@@ -258,7 +258,7 @@ extension AppDatabase {
 
     /// Every subscriber of a list by address, for a CSV export.
     public func allSubscribers(listId: String) async throws -> [Subscriber] {
-        try await writer.read { db in
+        try await read { db in
             guard try MailingListRecord.exists(db, key: listId) else { throw KoblingError.notFound("No such list.") }
             return try Row.fetchAll(db, sql: "SELECT * FROM subscriber WHERE listId = ? ORDER BY email, id", arguments: [listId])
                 .map(Subscriber.init)
@@ -286,7 +286,7 @@ extension AppDatabase {
     /// subscribed again by an import: only the person can do that.
     public func importSubscribers(listId: String, _ rows: [ImportedSubscriber], source: String) async throws -> ImportReport {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             guard let list = try MailingListRecord.fetchOne(db, key: listId) else { throw KoblingError.notFound("No such list.") }
             var report = ImportReport()
             for row in rows {

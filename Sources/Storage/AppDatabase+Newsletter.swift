@@ -105,7 +105,7 @@ extension AppDatabase {
     public func createIssue(listId: String, draft: IssueDraft) async throws -> NewsletterIssue {
         let now = self.now
         let id = ids.next("iss")
-        return try await writer.write { db in
+        return try await write { db in
             guard try MailingListRecord.exists(db, key: listId) else { throw KoblingError.invalid("/listId", "No such list.") }
             try db.execute(
                 sql: """
@@ -119,11 +119,12 @@ extension AppDatabase {
 
     /// An issue with its delivery counts; 404 when unknown.
     public func issue(id: String) async throws -> NewsletterIssue {
-        try await writer.read { db in try issue(id: id, db) }
+        try await read { db in try issue(id: id, db) }
     }
 
     /// An issue's content and state without its delivery counts, synchronously: what the outbox
     /// worker's threads compose messages from.
+    @available(*, noasync, message: "blocks its thread; use issue(id:)")
     public func issueContent(id: String) throws -> NewsletterIssue {
         try writer.read { db in try issue(id: id, counted: false, db) }
     }
@@ -166,7 +167,7 @@ extension AppDatabase {
 
     /// Issues newest first, optionally of one list or status.
     public func issues(listId: String?, status: NewsletterIssue.Status?, page: PageRequest) async throws -> Page<NewsletterIssue> {
-        try await writer.read { db in
+        try await read { db in
             var query = ListQuery()
             if let listId { query.require("i.listId = ?", listId) }
             if let status { query.require("i.status = ?", status.rawValue) }
@@ -184,7 +185,7 @@ extension AppDatabase {
     /// Changes an issue's content while it is a draft, scheduled or held.
     public func updateIssue(id: String, expectedVersion: Int?, change: @Sendable @escaping (IssueDraft) throws -> IssueDraft) async throws -> NewsletterIssue {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             let current = try issue(id: id, counted: false, db)
             if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
             guard current.isEditable else {
@@ -200,7 +201,7 @@ extension AppDatabase {
 
     /// Deletes a draft; an issue that was scheduled or sent keeps its record (cancel it instead).
     public func deleteIssue(id: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             let current = try issue(id: id, counted: false, db)
             guard current.status == .draft else {
                 throw KoblingError.conflict("Only a draft can be deleted; this issue is \(current.status.rawValue).")
@@ -213,7 +214,7 @@ extension AppDatabase {
     /// the same transaction as the change of status.
     public func sendIssue(id: String) async throws -> NewsletterIssue {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             let current = try issue(id: id, counted: false, db)
             guard current.isEditable else { throw KoblingError.conflict("The issue is \(current.status.rawValue) already.") }
             try startSending(current, now: now, db)
@@ -254,7 +255,7 @@ extension AppDatabase {
     /// Sets the time a draft (or a scheduled or held issue) goes out.
     public func scheduleIssue(id: String, at time: String) async throws -> NewsletterIssue {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             let current = try issue(id: id, counted: false, db)
             guard current.isEditable else { throw KoblingError.conflict("The issue is \(current.status.rawValue) already.") }
             guard time > now else { throw KoblingError.invalid("/at", "The time has passed; send now instead, or choose a later time.") }
@@ -275,7 +276,7 @@ extension AppDatabase {
     /// Pauses a send (its queued messages wait), resumes it, or cancels it (they are skipped).
     public func controlSend(id: String, _ control: SendControl) async throws -> NewsletterIssue {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             let current = try issue(id: id, counted: false, db)
             let allowed: [NewsletterIssue.Status]
             let next: NewsletterIssue.Status
@@ -306,7 +307,7 @@ extension AppDatabase {
         let now = clock.now()
         let stamp = Timestamp.string(now)
         let latest = Timestamp.string(now - grace)
-        return try await writer.write { db in
+        return try await write { db in
             let due = try String.fetchAll(
                 db, sql: "SELECT id FROM newsletterIssue WHERE status = 'scheduled' AND scheduledAt <= ? ORDER BY scheduledAt", arguments: [stamp])
             var started = 0
@@ -329,7 +330,7 @@ extension AppDatabase {
     /// Marks sent the sending issues with nothing left queued or in flight.
     public func finishCompletedIssues() async throws {
         let now = self.now
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE newsletterIssue SET status = 'sent', sentAt = ?, updatedAt = ?, version = version + 1
@@ -342,7 +343,7 @@ extension AppDatabase {
 
     /// Sent issues, newest first, optionally of one list: the public archive.
     public func archive(listId: String?, page: PageRequest) async throws -> Page<ArchivedIssue> {
-        try await writer.read { db in
+        try await read { db in
             var query = ListQuery()
             query.require("i.status = 'sent'")
             if let listId { query.require("i.listId = ?", listId) }
@@ -356,7 +357,7 @@ extension AppDatabase {
 
     /// One sent issue; 404 for an issue that is unknown or not sent.
     public func archivedIssue(id: String) async throws -> ArchivedIssue {
-        try await writer.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: Self.issueSelect + " WHERE i.id = ? AND i.status = 'sent'", arguments: [id]) else {
                 throw KoblingError.notFound("No such issue in the archive.")
             }

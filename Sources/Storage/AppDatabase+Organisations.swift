@@ -29,7 +29,7 @@ extension AppDatabase {
         query.after(page, table: "o")
         let sql = "SELECT o.* FROM organisation o \(query.whereClause) \(query.orderAndLimit(page, table: "o"))"
         let arguments = query.arguments
-        let organisations = try await writer.read { db in
+        let organisations = try await read { db in
             let records = try OrganisationRecord.fetchAll(db, sql: sql, arguments: arguments)
             let tags = try self.organisationTags(records.map(\.id), db)
             return records.map { $0.organisation(tags: tags[$0.id] ?? []) }
@@ -38,7 +38,7 @@ extension AppDatabase {
     }
 
     public func organisation(id: String) async throws -> Organisation? {
-        try await writer.read { db in try self.fetchOrganisation(id: id, db) }
+        try await read { db in try self.fetchOrganisation(id: id, db) }
     }
 
     /// Creates an organisation; its creator (if a person) becomes its first admin.
@@ -46,7 +46,7 @@ extension AppDatabase {
         let now = self.now
         let blank = Organisation(id: ids.next("org"), kind: .company, name: "", createdAt: now, updatedAt: now)
         let organisation = try OrganisationChanges.apply(body, to: blank, creating: true, now: now)
-        return try await writer.write { db in
+        return try await write { db in
             try self.insertOrganisation(organisation, db)
             if let adminPersonId {
                 try db.execute(
@@ -59,7 +59,7 @@ extension AppDatabase {
 
     public func updateOrganisation(id: String, expectedVersion: Int?, body: JSONValue) async throws -> Organisation {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             guard let current = try self.fetchOrganisation(id: id, db) else { throw KoblingError.notFound() }
             if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
             let updated = try OrganisationChanges.apply(body, to: current, creating: false, now: now)
@@ -72,7 +72,7 @@ extension AppDatabase {
     }
 
     public func deleteOrganisation(id: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try OrganisationRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
             try db.execute(sql: "DELETE FROM organisationSearch WHERE organisationId = ?", arguments: [id])
         }
@@ -81,14 +81,14 @@ extension AppDatabase {
     // MARK: Members
 
     public func members(organisationId: String) async throws -> [Membership] {
-        try await writer.read { db in
+        try await read { db in
             guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
             return try self.memberships(where: "m.organisationId = ?", organisationId, db)
         }
     }
 
     public func memberships(personId: String) async throws -> [Membership] {
-        try await writer.read { db in
+        try await read { db in
             guard try PersonRecord.exists(db, key: personId) else { throw KoblingError.notFound("No such person.") }
             return try self.memberships(personId: personId, db)
         }
@@ -99,11 +99,11 @@ extension AppDatabase {
     }
 
     public func organisationExists(id: String) async throws -> Bool {
-        try await writer.read { db in try OrganisationRecord.exists(db, key: id) }
+        try await read { db in try OrganisationRecord.exists(db, key: id) }
     }
 
     public func isAdmin(personId: String, organisationId: String) async throws -> Bool {
-        try await writer.read { db in
+        try await read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM membership WHERE organisationId = ? AND personId = ? AND role = 'admin')", arguments: [organisationId, personId]) ?? false
         }
     }
@@ -111,7 +111,7 @@ extension AppDatabase {
     /// Adds a person to an organisation or changes their role and title there.
     public func setMember(organisationId: String, personId: String, role: MembershipRole, title: String?) async throws -> (Membership, created: Bool) {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
             guard try PersonRecord.exists(db, key: personId) else {
                 throw KoblingError.notFound("No such person.")
@@ -128,7 +128,7 @@ extension AppDatabase {
     }
 
     public func removeMember(organisationId: String, personId: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             let role = try String.fetchOne(db, sql: "SELECT role FROM membership WHERE organisationId = ? AND personId = ?", arguments: [organisationId, personId])
             guard let role else { throw KoblingError.notFound() }
             if role == "admin" { try self.keepAnAdmin(organisationId: organisationId, leaving: personId, db) }

@@ -151,7 +151,7 @@ extension AppDatabase {
 
     /// Adds emails to the outbox in one transaction (for mail no other change causes).
     public func enqueue(_ mails: [OutboxMail]) async throws {
-        try await writer.write { db in
+        try await write { db in
             for mail in mails { try enqueue(mail, db) }
         }
     }
@@ -161,36 +161,43 @@ extension AppDatabase {
     /// they are queued again: a message may arrive twice but is never lost (at most one a
     /// connection). Answers how many were queued again.
     public func requeueInterruptedMail() async throws -> Int {
-        let taken = try journal.entries()
+        let journal = self.journal
         let now = self.now
-        let requeued = try await writer.write { db in
-            try markSent(taken, db)
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET status = 'queued', notBefore = ?, updatedAt = ?,
-                      lastError = 'interrupted by a restart while sending; sent again'
-                    WHERE status = 'sending'
-                    """,
-                arguments: [now, now])
-            return db.changesCount
+        return try await onWriteThread {
+            let taken = try journal.entries()
+            let requeued = try writer.write { db in
+                try markSent(taken, db)
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET status = 'queued', notBefore = ?, updatedAt = ?,
+                          lastError = 'interrupted by a restart while sending; sent again'
+                        WHERE status = 'sending'
+                        """,
+                    arguments: [now, now])
+                return db.changesCount
+            }
+            try journal.clear()
+            return requeued
         }
-        try journal.clear()
-        return requeued
     }
 
     /// Notes at once, in the delivery journal, that the server took a row's message; the row
     /// itself is settled later with other outcomes (`settleAndClaim`).
+    @available(*, noasync, message: "blocks its thread; for the outbox's sending thread")
     public func recordTaken(id: String, messageId: String, reply: String) throws {
         try journal.append(.init(id: id, at: Timestamp.string(clock.now()), messageId: messageId, reply: reply))
     }
 
     /// Settles the rows the delivery journal holds that still say "sending" (after a run that
     /// stopped on a database error), then empties the journal.
-    public func applyDeliveryJournal() throws {
-        guard !journal.isEmpty else { return }
-        let taken = try journal.entries()
-        try writer.write { db in try markSent(taken, db) }
-        try journal.clear()
+    public func applyDeliveryJournal() async throws {
+        let journal = self.journal
+        try await onWriteThread {
+            guard !journal.isEmpty else { return }
+            let taken = try journal.entries()
+            try writer.write { db in try markSent(taken, db) }
+            try journal.clear()
+        }
     }
 
     private func markSent(_ taken: [DeliveryJournal.Entry], _ db: Database) throws {
@@ -207,14 +214,15 @@ extension AppDatabase {
     }
 
     /// Empties the delivery journal once every outcome it holds is in the database.
-    public func clearDeliveryJournal() throws {
-        try journal.clear()
+    public func clearDeliveryJournal() async throws {
+        let journal = self.journal
+        try await onWriteThread { try journal.clear() }
     }
 
     /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
     public func claimNextMail() async throws -> ClaimedMail? {
         let now = self.now
-        return try await writer.write { db in try claim(1, now: now, db).first }
+        return try await write { db in try claim(1, now: now, db).first }
     }
 
     /// What the sender asks of a transaction: record its last outcome, claim rows to send next,
@@ -248,6 +256,7 @@ extension AppDatabase {
     ///
     /// Synchronous: the worker calls it from a thread of its own, and a write from one runs on
     /// that thread without a hop.
+    @available(*, noasync, message: "blocks its thread; for the outbox's ledger thread")
     public func settleAndClaim(_ requests: [SendRequest]) throws -> SendAnswers {
         let now = clock.now()
         let stamp = Timestamp.string(now)
@@ -347,7 +356,7 @@ extension AppDatabase {
 
     /// The outbox for organisers, oldest first, optionally of one status or one newsletter issue.
     public func outbox(status: OutboxEntry.Status?, issueId: String? = nil, page: PageRequest) async throws -> Page<OutboxEntry> {
-        try await writer.read { db in
+        try await read { db in
             var request = OutboxRecord.all()
             if let status { request = request.filter(OutboxRecord.Columns.status == status.rawValue) }
             if let issueId { request = request.filter(Column("issueId") == issueId) }
@@ -364,7 +373,7 @@ extension AppDatabase {
 
     /// How many rows are in each status.
     public func outboxCounts() async throws -> [OutboxEntry.Status: Int] {
-        try await writer.read { db in
+        try await read { db in
             var counts: [OutboxEntry.Status: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status") {
                 if let status = OutboxEntry.Status(rawValue: row["status"]) { counts[status] = row["n"] }

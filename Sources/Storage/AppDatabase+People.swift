@@ -5,10 +5,9 @@ import KoblingCore
 
 extension AppDatabase {
     /// One page of the directory, each person as the viewer may see them, as their rendered JSON
-    /// documents joined by commas. The directory is the hottest read of the API, so it reads
-    /// synchronously on the calling thread (an indexed read of a few milliseconds at most, no
-    /// thread hop) and copies document bytes straight from SQLite without decoding them.
-    public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) throws -> DocumentList {
+    /// documents joined by commas. The directory is the hottest read of the API, so it copies
+    /// document bytes straight from SQLite without decoding them.
+    public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) async throws -> DocumentList {
         // ?1: the viewer is an organiser; ?2: the viewer's account.
         var query = ListQuery(arguments: [viewer.isOrganiser, viewer.accountId])
         // True when the viewer sees the whole profile: the person themself or an organiser.
@@ -43,7 +42,7 @@ extension AppDatabase {
             """
         let finalArguments = query.arguments
         // One SELECT is consistent on its own, so no read transaction is needed around it.
-        return try writer.unsafeRead { db in
+        return try await readStatement { db in
             let statement = try db.cachedStatement(sql: sql)
             let rows = try Row.fetchCursor(statement, arguments: finalArguments)
             var list = DocumentList()
@@ -69,7 +68,7 @@ extension AppDatabase {
 
     /// A person's profile rendered for the viewer, or nil when there is no such person.
     public func personDocument(id: String, viewer: Viewer) async throws -> (document: String, version: Int)? {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: """
                 SELECT CASE WHEN ?1 OR (?2 IS NOT NULL AND accountId = ?2) THEN documentFull ELSE documentPublic END, version
                 FROM person WHERE id = ?
@@ -80,7 +79,7 @@ extension AppDatabase {
 
     /// The account that owns a person profile, if any.
     public func owner(ofPerson id: String) async throws -> String?? {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT accountId FROM person WHERE id = ?", arguments: [id]).map { $0[0] as String? }
         }
     }
@@ -90,7 +89,7 @@ extension AppDatabase {
         let now = self.now
         let blank = Person(id: ids.next("per"), name: "", createdAt: now, updatedAt: now)
         let person = try PersonChanges.apply(body, to: blank, creating: true, now: now)
-        return try await writer.write { db in
+        return try await write { db in
             try self.insertPerson(person, accountId: nil, db)
             return person
         }
@@ -98,7 +97,7 @@ extension AppDatabase {
 
     /// Changes a person in one transaction, refusing when `expectedVersion` no longer matches.
     public func updatePerson(id: String, expectedVersion: Int?, change: @Sendable @escaping (Person) throws -> Person) async throws -> Person {
-        try await writer.write { db in
+        try await write { db in
             guard let record = try PersonRecord.fetchOne(db, key: id) else { throw KoblingError.notFound() }
             let current = record.person(tags: try self.personTags(id, db))
             if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
@@ -112,7 +111,7 @@ extension AppDatabase {
     }
 
     public func deletePerson(id: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try PersonRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
             try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [id])
         }

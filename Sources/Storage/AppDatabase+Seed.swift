@@ -6,7 +6,7 @@ extension AppDatabase {
     /// changes nothing and never overwrites what people have since edited.
     public func seed(_ data: SeedData) async throws -> SeedReport {
         let now = self.now
-        return try await writer.write { db in
+        return try await write { db in
             var report = SeedReport()
             for tag in data.tags where try !TagRecord.exists(db, key: tag.id) {
                 guard Tag.isValidID(tag.id) else { throw KoblingError.invalid("/tags/\(tag.id)", "Invalid tag id.") }

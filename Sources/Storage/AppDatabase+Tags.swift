@@ -12,18 +12,18 @@ extension AppDatabase {
         query.after(page, table: "tag")
         let sql = "SELECT * FROM tag \(query.whereClause) \(query.orderAndLimit(page, table: "tag"))"
         let arguments = query.arguments
-        let records = try await writer.read { db in try TagRecord.fetchAll(db, sql: sql, arguments: arguments) }
+        let records = try await read { db in try TagRecord.fetchAll(db, sql: sql, arguments: arguments) }
         return Page(fetched: records, limit: page.limit) { [$0.sortKey, $0.id] }.map(\.tag)
     }
 
     public func tag(id: String) async throws -> Tag? {
-        try await writer.read { db in try TagRecord.fetchOne(db, key: id)?.tag }
+        try await read { db in try TagRecord.fetchOne(db, key: id)?.tag }
     }
 
     public func createTag(_ body: JSONValue) async throws -> Tag {
         let blank = Tag(id: "", kind: .skill, label: .init(da: "", en: ""))
         let tag = try TagChanges.apply(body, to: blank, creating: true)
-        return try await writer.write { db in
+        return try await write { db in
             guard try !TagRecord.exists(db, key: tag.id) else {
                 throw KoblingError.conflict("A tag with the id \"\(tag.id)\" exists already.")
             }
@@ -33,7 +33,7 @@ extension AppDatabase {
     }
 
     public func updateTag(id: String, body: JSONValue) async throws -> Tag {
-        try await writer.write { db in
+        try await write { db in
             guard let current = try TagRecord.fetchOne(db, key: id)?.tag else { throw KoblingError.notFound() }
             let updated = try TagChanges.apply(body, to: current, creating: false)
             if updated != current { try self.saveTag(updated, insert: false, db) }
@@ -43,7 +43,7 @@ extension AppDatabase {
 
     /// Removes a tag nobody uses; a tag in use would silently change profiles, so it is refused.
     public func deleteTag(id: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try TagRecord.exists(db, key: id) else { throw KoblingError.notFound() }
             let uses = try Int.fetchOne(db, sql: """
                 SELECT (SELECT COUNT(*) FROM personTag WHERE tagId = ?1) + (SELECT COUNT(*) FROM organisationTag WHERE tagId = ?1)

@@ -4,33 +4,99 @@ import KoblingCore
 
 /// Kobling's database: one SQLite file in WAL mode behind intent-level methods. The rest of the
 /// system never sees SQL.
+///
+/// Every async method reaches SQLite through `read` or `write`, which run the statements on
+/// threads of the database's own (`WorkerPool`), never on the caller's: GRDB's synchronous calls
+/// wait for a connection, and a cooperative thread that waits for one can hold up the very task
+/// that would give it back. Reads run on as many threads as there are read connections, writes on
+/// one (SQLite has one writer), each with a bounded queue and a deadline, past which a caller
+/// gets `KoblingError.busy`. The few synchronous methods are for the outbox's own threads and are
+/// unavailable from async code.
 public struct AppDatabase: Sendable {
+    /// How the database is reached: connections, and how long and how many callers may wait.
+    public struct Access: Sendable, Equatable {
+        /// Read connections, and threads that read.
+        public var readers: Int
+        /// Callers that may wait for a reader, and for the writer.
+        public var queueLimit: Int
+        /// The longest a caller waits for a connection before it is answered 503.
+        public var maxWait: Duration
+
+        public init(readers: Int = 4, queueLimit: Int = 1000, maxWait: Duration = .seconds(5)) {
+            self.readers = max(1, readers)
+            self.queueLimit = queueLimit
+            self.maxWait = maxWait
+        }
+    }
+
+    /// How busy the database's connections are, for metrics.
+    public struct Load: Sendable {
+        public var reads: WorkerPool.Load
+        public var writes: WorkerPool.Load
+    }
+
     let writer: any DatabaseWriter
     let clock: Clock
     let ids: IDGenerator
     /// Messages the server took whose rows may not say so yet (see `DeliveryJournal`).
     let journal: DeliveryJournal
+    private let reads: WorkerPool
+    private let writes: WorkerPool
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
-    public static func open(path: String, clock: Clock = .system, ids: IDGenerator = .random) throws -> AppDatabase {
+    public static func open(
+        path: String, clock: Clock = .system, ids: IDGenerator = .random, access: Access = Access()
+    ) throws -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // One connection a read thread, and two more for the outbox's threads (composing a
+        // newsletter reads its issue) and backups, so that the read threads never wait for one.
+        configuration.maximumReaderCount = access.readers + 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(writer: pool, journal: DeliveryJournal(path: path + "-deliveries"), clock: clock, ids: ids)
+        return try AppDatabase(writer: pool, journal: DeliveryJournal(path: path + "-deliveries"), clock: clock, ids: ids, access: access)
     }
 
-    init(writer: any DatabaseWriter, journal: DeliveryJournal, clock: Clock, ids: IDGenerator) throws {
+    init(writer: any DatabaseWriter, journal: DeliveryJournal, clock: Clock, ids: IDGenerator, access: Access) throws {
         self.writer = writer
         self.journal = journal
         self.clock = clock
         self.ids = ids
+        reads = WorkerPool(name: "kobling.db.read", limits: .init(threads: access.readers, queueLimit: access.queueLimit, maxWait: access.maxWait))
+        writes = WorkerPool(name: "kobling.db.write", limits: .init(threads: 1, queueLimit: access.queueLimit, maxWait: access.maxWait))
         try Self.migrator.migrate(writer)
+    }
+
+    public var load: Load { Load(reads: reads.load, writes: writes.load) }
+
+    /// Runs `body` in a read transaction on a read thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let writer = self.writer
+        return try await reads.run { try writer.read(body) }
+    }
+
+    /// Runs `body` on a read thread outside a transaction: for one statement, which is consistent
+    /// on its own, and saves the BEGIN and COMMIT.
+    func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let writer = self.writer
+        return try await reads.run { try writer.unsafeRead(body) }
+    }
+
+    /// Runs `body` in a write transaction on the write thread.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let writer = self.writer
+        return try await writes.run { try writer.write(body) }
+    }
+
+    /// Runs `body` on the write thread with no transaction around it (for work that is not SQL
+    /// but must not overlap a write, such as the delivery journal's file).
+    func onWriteThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await writes.run(body)
     }
 
     var now: String { Timestamp.string(clock.now()) }
@@ -38,7 +104,7 @@ public struct AppDatabase: Sendable {
     /// The database answers and every migration this build knows has been applied.
     public func isReady() async -> Bool {
         do {
-            return try await writer.read { db in
+            return try await read { db in
                 try Self.migrator.hasCompletedMigrations(db)
             }
         } catch {
@@ -48,17 +114,20 @@ public struct AppDatabase: Sendable {
 
     /// The migrations this database has applied, oldest first.
     public func appliedMigrations() async throws -> [String] {
-        try await writer.read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
+        try await read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
     }
 
     /// A consistent copy of the live database, taken with SQLite's online backup while the server
     /// keeps serving.
-    public func backup(to path: String) throws {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw KoblingError.conflict("\(path) exists already; choose a new file.")
+    public func backup(to path: String) async throws {
+        let writer = self.writer
+        try await reads.run {
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw KoblingError.conflict("\(path) exists already; choose a new file.")
+            }
+            let destination = try DatabaseQueue(path: path)
+            try writer.backup(to: destination)
+            try destination.close()
         }
-        let destination = try DatabaseQueue(path: path)
-        try writer.backup(to: destination)
-        try destination.close()
     }
 }

@@ -64,8 +64,11 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
-    func openDatabase(_ configuration: AppConfiguration) throws -> AppDatabase {
-        try AppDatabase.open(path: configuration.resolvedDatabasePath)
+    /// Opens and migrates the database on a thread of its own: migrating is blocking work.
+    func openDatabase(_ configuration: AppConfiguration) async throws -> AppDatabase {
+        try await Thread.run(name: "kobling.open") {
+            Result { try AppDatabase.open(path: configuration.resolvedDatabasePath, access: configuration.access) }
+        }.get()
     }
 }
 
@@ -105,7 +108,7 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "kobling")
-        let database = try common.openDatabase(configuration)
+        let database = try await common.openDatabase(configuration)
         logger.info("database ready", metadata: ["path": "\(configuration.resolvedDatabasePath)"])
         let mail = try common.mailTransport(configuration, logger: logger)
         var outbox = OutboxWorker.Settings()
@@ -121,7 +124,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let database = try common.openDatabase(try common.configuration())
+        let database = try await common.openDatabase(try common.configuration())
         let applied = try await database.appliedMigrations()
         print("Database is up to date (\(applied.count) migrations applied).")
     }
@@ -133,7 +136,7 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "The folder with tags.json, organisations.json, people.json and newsletter.json.") var from = "seed"
 
     func run() async throws {
-        let database = try common.openDatabase(try common.configuration())
+        let database = try await common.openDatabase(try common.configuration())
         let data = try SeedFiles.load(from: URL(fileURLWithPath: from))
         let report = try await database.seed(data)
         print("Seeded from \(from): \(report).")
@@ -181,7 +184,7 @@ struct Organiser: AsyncParsableCommand {
         func run() async throws {
             let configuration = try common.configuration()
             guard let address = EmailAddress(email) else { throw ValidationError("\"\(email)\" is not an email address.") }
-            let database = try common.openDatabase(configuration)
+            let database = try await common.openDatabase(configuration)
             let password = SecretToken.generate()
             let hash = try await PasswordHasher(cost: configuration.bcryptCost).hash(password)
             if try await database.ensureOrganiser(email: address, passwordHash: hash, name: name) {
@@ -200,8 +203,8 @@ struct Backup: AsyncParsableCommand {
     @Argument(help: "The file to write; it must not exist.") var path: String
 
     func run() async throws {
-        let database = try common.openDatabase(try common.configuration())
-        try database.backup(to: path)
+        let database = try await common.openDatabase(try common.configuration())
+        try await database.backup(to: path)
         print("Backed up to \(path).")
     }
 }

@@ -68,6 +68,14 @@ import Yams
         }
     }
 
+    /// Every operation may meet a busy database (a token is looked up even where none is needed):
+    /// each documents 503.
+    @Test func everyOperationDocumentsThatTheServerMayBeBusy() throws {
+        for operation in try Self.specOperations() {
+            #expect(operation.statuses.contains("503"), "\(operation) does not document 503")
+        }
+    }
+
     /// Who calls, in the walk below.
     enum CallerKind: String, CaseIterable {
         case anonymous, stranger, owner, organiser

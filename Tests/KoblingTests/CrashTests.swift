@@ -9,34 +9,15 @@ import Testing
 /// started again: at the SMTP server, every confirmed subscriber has the issue, nobody else does,
 /// and the only copies that came twice are of messages that were in flight at the kill.
 @Suite(.serialized) struct CrashTests {
-    static let binary = SMTPTestServer.root.appendingPathComponent(".build/debug/kobling")
     static let connections = 4
 
-    /// `kobling serve` on a free port, sending to the given SMTP server.
-    static func serve(folder: URL, smtpPort: Int) throws -> Process {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw TestServerError("no kobling binary at \(binary.path): run swift build --build-tests")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--port", "\(try SMTPTestServer.freePort())", "--data-dir", folder.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["KOBLING_SMTP_URL"] = "smtp://127.0.0.1:\(smtpPort)?tls=none&connections=\(connections)"
-        environment["KOBLING_MAIL_RATE"] = "2000"
-        environment["KOBLING_LOG_LEVEL"] = "error"
-        environment["KOBLING_MAIL_FROM"] = "Kobling <nyhedsbrev@kobling.test>"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    static func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try !condition() {
-            guard Date() < deadline else { throw TestServerError("timed out waiting until \(what)") }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+    /// `kobling serve` on the folder, sending to the given SMTP server.
+    static func serve(folder: URL, smtpPort: Int) async throws -> ServerProcess {
+        try await ServerProcess(folder: folder, environment: [
+            "KOBLING_SMTP_URL": "smtp://127.0.0.1:\(smtpPort)?tls=none&connections=\(connections)",
+            "KOBLING_MAIL_RATE": "2000",
+            "KOBLING_MAIL_FROM": "Kobling <nyhedsbrev@kobling.test>",
+        ])
     }
 
     @Test func aSendKilledMidwayReachesEveryConfirmedSubscriberAndRepeatsOnlyWhatWasInFlight() async throws {
@@ -55,7 +36,7 @@ import Testing
         for email in unsubscribed { csv += "\(email),,unsubscribed,\n" }
         _ = try await database.importSubscribers(listId: list.id, try SubscriberCSV.read(csv), source: "test")
         for email in suppressed {
-            try database.recordBounce(email: email, hard: true, outboxId: "earlier-\(email)", detail: "550 no such user")
+            try await database.recordBounce(email: email, hard: true, outboxId: "earlier-\(email)", detail: "550 no such user")
         }
         // Asked but never confirmed.
         let pendingList = pending
@@ -75,11 +56,9 @@ import Testing
         }
 
         // First run: killed once a fifth has arrived.
-        let first = try Self.serve(folder: folder, smtpPort: smtp.port)
-        try Self.waitUntil("400 messages arrived", timeout: 120) { arrived() >= 400 }
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal)
+        let first = try await Self.serve(folder: folder, smtpPort: smtp.port)
+        try await ServerProcess.waitUntil("400 messages arrived", timeout: .seconds(120)) { arrived() >= 400 }
+        first.kill()
         let atKill = arrived()
         // The sender claims rows ahead of sending them (up to `SendFeed.depth` a connection, plus
         // two under way on each: one whose content is out, one whose commands are), and writes
@@ -95,16 +74,11 @@ import Testing
         #expect(claimed <= Self.connections * (SendFeed.depth + 2))
 
         // Second run: picks up where the first stopped.
-        let second = try Self.serve(folder: folder, smtpPort: smtp.port)
-        defer { if second.isRunning { second.terminate(); second.waitUntilExit() } }
-        try Self.waitUntil("the issue is sent", timeout: 180) {
-            let status = try database.writer.read { db in
-                try String.fetchOne(db, sql: "SELECT status FROM newsletterIssue WHERE id = ?", arguments: [issueId])
-            }
-            return status == "sent"
+        let second = try await Self.serve(folder: folder, smtpPort: smtp.port)
+        try await ServerProcess.waitUntil("the issue is sent", timeout: .seconds(180)) {
+            try await database.issue(id: issueId).status == .sent
         }
-        second.terminate()
-        second.waitUntilExit()
+        second.stop()
 
         var received: [String: Int] = [:]
         for arrival in try smtp.arrivals() {

@@ -206,10 +206,10 @@ import Testing
 
             // Claimed when the send is cancelled: handed back, the rows are skipped as the rest were.
             try await client.request(.post, "/v1/newsletter/issues/\(issue)/resume", as: organiser)
-            let held = try app.database.settleAndClaim([.init(outcome: nil, claim: 2)]).claimed[0]
+            let held = try await blocking { try app.database.settleAndClaim([.init(outcome: nil, claim: 2)]) }.claimed[0]
             #expect(held.count == 2)
             try await client.request(.post, "/v1/newsletter/issues/\(issue)/cancel", as: organiser)
-            let answers = try app.database.settleAndClaim([.init(outcome: nil, claim: 1, release: held.map(\.entry.id))])
+            let answers = try await blocking { try app.database.settleAndClaim([.init(outcome: nil, claim: 1, release: held.map(\.entry.id))]) }
             #expect(answers.claimed[0].isEmpty && !answers.issuesSending.contains(issue))
             let after = try await app.database.issue(id: issue).delivery
             #expect(after.sent == 1 && after.sending == 0 && after.queued == 0 && after.skipped == 5)

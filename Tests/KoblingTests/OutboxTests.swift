@@ -116,7 +116,7 @@ import Testing
         let b = try #require(try await app.database.claimNextMail())
         // The server took a's message and the sender wrote that down; the process died before
         // the outcome reached the database, and while a line about b was half written.
-        try app.database.recordTaken(id: a.entry.id, messageId: "a1@kobling.test", reply: "250 2.0.0 Ok: queued\tas X")
+        try await blocking { try app.database.recordTaken(id: a.entry.id, messageId: "a1@kobling.test", reply: "250 2.0.0 Ok: queued\tas X") }
         let journal = app.services.configuration.resolvedDatabasePath + "-deliveries"
         let handle = try #require(FileHandle(forWritingAtPath: journal))
         try handle.seekToEnd()

@@ -59,13 +59,13 @@ import Testing
         let app = try TestApp()
         _ = try await app.database.seed(try loadSeed())
         let copyPath = app.folder.appendingPathComponent("backup.sqlite").path
-        try app.database.backup(to: copyPath)
+        try await app.database.backup(to: copyPath)
         let copy = try AppDatabase.open(path: copyPath)
-        let original = try app.database.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
-        let copied = try copy.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
+        let original = try await app.database.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
+        let copied = try await copy.people(PeopleFilter(), viewer: .organiser, page: PageRequest(limit: 200))
         #expect(copied.count == 39)
         #expect(copied == original)
-        #expect(throws: KoblingError.self) { try app.database.backup(to: copyPath) }
+        await #expect(throws: KoblingError.self) { try await app.database.backup(to: copyPath) }
     }
 
     @Test func migrationsAreAppliedOnOpenAndReopeningKeepsData() async throws {

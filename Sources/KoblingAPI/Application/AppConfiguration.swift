@@ -1,6 +1,7 @@
 import Foundation
 import Mail
 import Logging
+import Storage
 
 /// Everything the server is configured with. Each value has a default that runs on a fresh
 /// machine; the `kobling` command fills it from flags and `KOBLING_*` environment variables.
@@ -35,6 +36,9 @@ public struct AppConfiguration: Sendable {
     /// Failed log-ins allowed for one address (or client) in `loginWindow` before 429.
     public var loginFailureLimit = 5
     public var loginWindow: TimeInterval = 15 * 60
+    /// Read connections, and how many requests may wait for the database (and for password
+    /// hashing) and for how long before they are answered 503.
+    public var access = AppDatabase.Access()
 
     public init() {}
 
@@ -96,6 +100,24 @@ public struct AppConfiguration: Sendable {
         if let days = environment["KOBLING_SESSION_DAYS"] {
             guard let value = Double(days), value > 0 else { throw ConfigurationError("KOBLING_SESSION_DAYS must be a positive number.") }
             configuration.sessionLifetime = value * 24 * 3600
+        }
+        if let readers = environment["KOBLING_DB_READERS"] {
+            guard let value = Int(readers), (1...64).contains(value) else {
+                throw ConfigurationError("KOBLING_DB_READERS must be a number of connections from 1 to 64, not \"\(readers)\".")
+            }
+            configuration.access.readers = value
+        }
+        if let limit = environment["KOBLING_QUEUE_LIMIT"] {
+            guard let value = Int(limit), (0...100_000).contains(value) else {
+                throw ConfigurationError("KOBLING_QUEUE_LIMIT must be a number of requests from 0 to 100000, not \"\(limit)\".")
+            }
+            configuration.access.queueLimit = value
+        }
+        if let wait = environment["KOBLING_QUEUE_WAIT_SECONDS"] {
+            guard let value = Double(wait), value >= 0.01, value <= 600 else {
+                throw ConfigurationError("KOBLING_QUEUE_WAIT_SECONDS must be a number of seconds from 0.01 to 600, not \"\(wait)\".")
+            }
+            configuration.access.maxWait = .milliseconds(Int((value * 1000).rounded()))
         }
         return configuration
     }

@@ -15,8 +15,11 @@ public struct AppServices: Sendable {
     let newsletter: NewsletterMail
     public let clock: Clock
     public let metrics: PrometheusCollectorRegistry
+    /// Threads for CPU work that would hold up a cooperative thread: password hashes, large parses.
+    let work: WorkerPool
     let hasher: PasswordHasher
     let throttle: LoginThrottle
+    let databaseMetrics: DatabaseMetrics
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, mail: any MailTransport, clock: Clock = .system,
@@ -32,7 +35,12 @@ public struct AppServices: Sendable {
         self.mail = mail
         self.clock = clock
         self.metrics = metrics
-        hasher = PasswordHasher(cost: configuration.bcryptCost)
+        let access = configuration.access
+        work = WorkerPool(
+            name: "kobling.work",
+            limits: .init(threads: ProcessInfo.processInfo.activeProcessorCount, queueLimit: access.queueLimit, maxWait: access.maxWait))
+        hasher = PasswordHasher(cost: configuration.bcryptCost, work: work)
+        databaseMetrics = DatabaseMetrics(registry: metrics)
         throttle = LoginThrottle(limit: configuration.loginFailureLimit, window: configuration.loginWindow, clock: clock)
     }
 

@@ -54,11 +54,15 @@ struct ListsController {
     @Sendable func export(_ request: Request, context: KoblingContext) async throws -> Response {
         let listId = try context.parameters.require("id")
         let subscribers = try await services.database.allSubscribers(listId: listId)
-        var csv = "email,name,status,consent_text,consent_at,consent_source,created_at,confirmed_at\r\n"
-        for subscriber in subscribers {
-            let fields = [subscriber.email, subscriber.name ?? "", subscriber.status.rawValue, subscriber.consentText,
-                          subscriber.consentAt, subscriber.consentSource, subscriber.createdAt, subscriber.confirmedAt ?? ""]
-            csv += fields.map(CSV.field).joined(separator: ",") + "\r\n"
+        // A list of many thousands takes a while to write out: off the cooperative threads.
+        let csv = try await services.work.run {
+            var csv = "email,name,status,consent_text,consent_at,consent_source,created_at,confirmed_at\r\n"
+            for subscriber in subscribers {
+                let fields = [subscriber.email, subscriber.name ?? "", subscriber.status.rawValue, subscriber.consentText,
+                              subscriber.consentAt, subscriber.consentSource, subscriber.createdAt, subscriber.confirmedAt ?? ""]
+                csv += fields.map(CSV.field).joined(separator: ",") + "\r\n"
+            }
+            return csv
         }
         return Response(
             status: .ok,
@@ -74,7 +78,7 @@ struct ListsController {
     @Sendable func importCSV(_ request: Request, context: KoblingContext) async throws -> Response {
         let listId = try context.parameters.require("id")
         let text = try await RequestBody.text(request, type: "text/csv", limit: Self.importLimit)
-        let rows = try SubscriberCSV.read(text)
+        let rows = try await services.work.run { try SubscriberCSV.read(text) }
         let source = "imported by \(context.caller?.email ?? "an organiser") on \(Timestamp.string(services.clock.now()).prefix(10))"
         return try JSONResponse.make(try await services.database.importSubscribers(listId: listId, rows, source: source))
     }

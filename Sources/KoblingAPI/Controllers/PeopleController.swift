@@ -27,7 +27,7 @@ struct PeopleController {
                 ? KoblingError.unauthenticated("Sign in as an organiser to filter on consent to be matched.")
                 : KoblingError.forbidden("Only organisers may filter on consent to be matched.")
         }
-        return JSONResponse.page(ofDocuments: try database.people(filter, viewer: Viewer(context.caller), page: page))
+        return JSONResponse.page(ofDocuments: try await database.people(filter, viewer: Viewer(context.caller), page: page))
     }
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {

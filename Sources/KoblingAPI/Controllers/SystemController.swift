@@ -28,6 +28,7 @@ struct SystemController {
     }
 
     @Sendable func metrics(_ request: Request, context: KoblingContext) async throws -> Response {
+        services.databaseMetrics.update(from: services.database.load)
         var buffer: [UInt8] = []
         services.metrics.emit(into: &buffer)
         return Response(

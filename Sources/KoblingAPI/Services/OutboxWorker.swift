@@ -137,27 +137,19 @@ public final class OutboxWorker: Service, Sendable {
     public func runOnce() async throws -> Int {
         try await database.startDueIssues(grace: settings.lateSendGrace)
         // Outcomes a failed run left only in the journal go in before anything is claimed.
-        try database.applyDeliveryJournal()
-        let ledger = OutboxLedger(commit: database.settleAndClaim)
+        try await database.applyDeliveryJournal()
+        let database = self.database
+        let ledger = OutboxLedger(commit: { try database.settleAndClaim($0) })
         let writer = Thread { ledger.run() }
         writer.name = "kobling.outbox.ledger"
         writer.start()
-        let (attempted, failure) = await Self.onThread { self.drain(ledger: ledger) }
+        let (attempted, failure) = await Thread.run(name: "kobling.outbox") { self.drain(ledger: ledger) }
         ledger.close()
         if let failure { throw failure }
         // Every outcome is written: the journal's copy is no longer needed.
-        try database.clearDeliveryJournal()
+        try await database.clearDeliveryJournal()
         try await database.finishCompletedIssues()
         return attempted
-    }
-
-    /// Runs blocking work on a thread of its own and answers its result.
-    private static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: work()) }
-            thread.name = "kobling.outbox"
-            thread.start()
-        }
     }
 
     /// Sends due rows through the stream until none is left, or sending pauses or stops (the rows

@@ -1,21 +1,25 @@
+import Foundation
 import HummingbirdBcrypt
-import NIOPosix
+import KoblingCore
 
-/// bcrypt, run off the event loops: a hash takes about a quarter of a second at cost 12.
+/// bcrypt, run on threads of its own: a hash takes about a quarter of a second at cost 12, which
+/// on a cooperative thread would hold up every request scheduled behind it.
 public struct PasswordHasher: Sendable {
     public let cost: UInt8
+    private let work: WorkerPool
 
-    public init(cost: UInt8) {
+    /// Hashes on `work`, or on a pool of its own (a thread a core) when none is given.
+    public init(cost: UInt8, work: WorkerPool? = nil) {
         self.cost = cost
+        self.work = work ?? WorkerPool(name: "kobling.bcrypt", limits: .init(threads: ProcessInfo.processInfo.activeProcessorCount))
     }
 
     public func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await work.run { Bcrypt.hash(password, cost: cost) }
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await work.run { Bcrypt.verify(password, hash: hash) }
     }
-
 }

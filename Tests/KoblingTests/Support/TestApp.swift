@@ -25,7 +25,7 @@ struct TestApp {
         configure(&configuration)
         let (clock, time) = Clock.manual(Date(timeIntervalSince1970: 1_795_000_000))
         self.time = time
-        let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock)
+        let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock, access: configuration.access)
         services = AppServices(
             configuration: configuration, database: database, mail: mail ?? FileMailTransport(directory: configuration.mailDirectory),
             clock: clock, outboxSettings: outbox)
@@ -142,4 +142,10 @@ extension OutboxWorker.Settings {
         settings.sendsInBackground = false
         return settings
     }
+}
+
+/// Runs blocking work (the outbox's synchronous database calls) on a thread of its own, as the
+/// outbox does, rather than on the test's cooperative thread.
+func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await Thread.run(name: "kobling.test") { Result { try work() } }.get()
 }
