@@ -108,7 +108,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The ceiling the people-directory benchmark compares against (scripts/bench-people).
+        // The ceiling the read benchmark compares against (scripts/bench-reads).
         .executableTarget(
             name: "kobling-static-body",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],

@@ -17,6 +17,27 @@ import Testing
         #expect(EmailAddress(raw) == nil)
     }
 
+    /// A queue taken from the front while it grows keeps its order across compactions.
+    @Test func aFIFOGivesBackWhatItTookInOrder() {
+        var queue = FIFO<Int>()
+        var expected: [Int] = []
+        var taken: [Int] = []
+        var next = 0
+        for step in 0..<5_000 {
+            for _ in 0..<(step % 4) {
+                queue.append(next)
+                expected.append(next)
+                next += 1
+            }
+            if let value = queue.popFirst() { taken.append(value) }
+            #expect(queue.count == expected.count - taken.count)
+        }
+        #expect(queue.first == expected.dropFirst(taken.count).first)
+        #expect(queue.elements == Array(expected.dropFirst(taken.count)))
+        while let value = queue.popFirst() { taken.append(value) }
+        #expect(taken == expected && queue.isEmpty && queue.popFirst() == nil)
+    }
+
     @Test func searchTextQuotesEveryWord() {
         #expect(SearchText.fts5Query(#"Røntgen "OR" NEAR(x) *"#) == #""røntgen"* "or"* "near"* "x"*"#)
         #expect(SearchText.fts5Query("  ;; ") == nil)

@@ -1,3 +1,4 @@
+import KoblingCore
 import Storage
 
 /// The sender's claimed rows and its requests to the ledger, kept so that it seldom waits.
@@ -12,12 +13,10 @@ struct SendFeed {
 
     private let ledger: OutboxLedger
     private let depth: Int
-    /// Held rows, oldest first, from `heldStart`.
-    private var held: [ClaimedMail] = []
-    private var heldStart = 0
-    /// Requests not yet answered, oldest first, from `pendingStart`, and the rows they ask for.
-    private var pending: [OutboxLedger.Ticket] = []
-    private var pendingStart = 0
+    /// Held rows, oldest first.
+    private var held = FIFO<ClaimedMail>()
+    /// Requests not yet answered, oldest first, and the rows they ask for.
+    private var pending = FIFO<OutboxLedger.Ticket>()
     private var asked = 0
     private var toRelease: [String] = []
     /// The issues being sent, as the latest answer had them.
@@ -28,8 +27,8 @@ struct SendFeed {
         self.depth = depth
     }
 
-    private var heldCount: Int { held.count - heldStart }
-    private var hasPending: Bool { pendingStart < pending.count }
+    private var heldCount: Int { held.count }
+    private var hasPending: Bool { !pending.isEmpty }
 
     /// The next row to send; nil when nothing is due.
     mutating func next() throws -> ClaimedMail? {
@@ -40,17 +39,7 @@ struct SendFeed {
             toRelease = []
             try absorb(ticket.wait(), asked: 0)
         }
-        guard heldCount > 0 else { return nil }
-        let mail = held[heldStart]
-        heldStart += 1
-        if heldStart == held.count {
-            held.removeAll(keepingCapacity: true)
-            heldStart = 0
-        } else if heldStart >= 256 && heldStart * 2 >= held.count {
-            held.removeFirst(heldStart)
-            heldStart = 0
-        }
-        return mail
+        return held.popFirst()
     }
 
     /// Hands in how a message went, asking for rows to keep `depth` in hand unless `claiming`
@@ -64,9 +53,8 @@ struct SendFeed {
     /// Hands back the rows not sent, and waits until everything handed in is written.
     mutating func finish() throws {
         while hasPending { try absorbFirst() }
-        let unsent = toRelease + held[heldStart...].map(\.entry.id)
-        held = []
-        heldStart = 0
+        let unsent = toRelease + held.elements.map(\.entry.id)
+        held.removeAll()
         toRelease = []
         guard !unsent.isEmpty else { return }
         _ = try ledger.submit(.init(outcome: nil, claim: 0, release: unsent)).wait()
@@ -79,28 +67,23 @@ struct SendFeed {
     }
 
     private mutating func absorbAnswered() throws {
-        while hasPending, pending[pendingStart].isAnswered { try absorbFirst() }
+        while let first = pending.first, first.isAnswered { try absorbFirst() }
     }
 
     private mutating func absorbFirst() throws {
-        let ticket = pending[pendingStart]
-        pendingStart += 1
-        if pendingStart == pending.count {
-            pending.removeAll(keepingCapacity: true)
-            pendingStart = 0
-        }
+        guard let ticket = pending.popFirst() else { return }
         try absorb(ticket.wait(), asked: ticket.claim)
     }
 
     private mutating func absorb(_ answer: OutboxLedger.Answer, asked claim: Int) {
         asked -= claim
-        held += answer.claimed
+        held.append(contentsOf: answer.claimed)
         // Rows are claimed only from issues being sent, in the transaction that names them; the
         // rows held need checking again only when that list changes.
         guard answer.issuesSending != sending else { return }
         sending = answer.issuesSending
-        var kept: [ClaimedMail] = []
-        for mail in held[heldStart...] {
+        var kept = FIFO<ClaimedMail>()
+        for mail in held.elements {
             if let issue = mail.newsletter?.issueId, !answer.issuesSending.contains(issue) {
                 toRelease.append(mail.entry.id)
             } else {
@@ -108,6 +91,5 @@ struct SendFeed {
             }
         }
         held = kept
-        heldStart = 0
     }
 }

@@ -84,7 +84,7 @@ public final class WorkerPool: Sendable {
         private let workAvailable: Monitor.Condition
         private let headChanged: Monitor.Condition
         // Guarded by `monitor`.
-        private var queue = JobQueue()
+        private var queue = FIFO<Job>()
         private var started = 0
         /// Threads waiting for work, and how many of them were signalled and are waking.
         private var idle = 0
@@ -191,34 +191,5 @@ public final class WorkerPool: Sendable {
         }
 
         private static let late = KoblingError.busy(retryAfterSeconds: 1, "The server is busy; try again shortly.")
-    }
-}
-
-/// A first-in, first-out queue of jobs: an array read from a moving head, compacted as it empties.
-private struct JobQueue {
-    private var jobs: [WorkerPool.Job?] = []
-    private var head = 0
-
-    var count: Int { jobs.count - head }
-    var isEmpty: Bool { count == 0 }
-    var first: WorkerPool.Job? { isEmpty ? nil : jobs[head] }
-
-    mutating func append(_ job: WorkerPool.Job) {
-        jobs.append(job)
-    }
-
-    mutating func popFirst() -> WorkerPool.Job? {
-        guard !isEmpty else { return nil }
-        let job = jobs[head]
-        jobs[head] = nil
-        head += 1
-        if head == jobs.count {
-            jobs.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 1024 && head * 2 >= jobs.count {
-            jobs.removeFirst(head)
-            head = 0
-        }
-        return job
     }
 }
