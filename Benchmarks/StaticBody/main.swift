@@ -3,7 +3,7 @@ import Hummingbird
 
 /// The ceiling for the read benchmarks: a minimal Hummingbird server answering each GET with the
 /// bytes captured from Kobling for the same path and query, read once from files, and `/health`.
-/// Usage: kobling-static-body PORT URI=FILE [URI=FILE ...]   (URI is path and query, "/v1/people?limit=50")
+/// Usage: kobling-static-body PORT URI=FILE [URI=FILE ...]   (URI is path and query, "/v1/people?limit=50"; FILE has no "=")
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let port = Int(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: kobling-static-body PORT URI=FILE [URI=FILE ...]\n".utf8))
@@ -15,7 +15,7 @@ struct Captured: Sendable {
 }
 var bodies: [String: Captured] = [:]
 for argument in arguments.dropFirst(2) {
-    guard let equals = argument.firstIndex(of: "="),
+    guard let equals = argument.lastIndex(of: "="),
           let data = FileManager.default.contents(atPath: String(argument[argument.index(after: equals)...]))
     else {
         FileHandle.standardError.write(Data("cannot read \(argument)\n".utf8))

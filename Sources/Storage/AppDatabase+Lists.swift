@@ -95,20 +95,9 @@ extension AppDatabase {
     public func requestSubscription(_ request: SubscriptionRequest, mail: @escaping @Sendable (MailingList) throws -> OutboxMail) async throws -> Bool {
         let now = clock.now()
         let stamp = Timestamp.string(now)
-        let hourAgo = Timestamp.string(now - 3600)
         return try await write { db in
             guard let list = try MailingListRecord.fetchOne(db, key: request.listId) else { throw KoblingError.notFound("No such list.") }
-            for limit in request.limits {
-                let count = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM subscribeAttempt WHERE key = ? AND createdAt > ?", arguments: [limit.key, hourAgo]) ?? 0
-                if count >= limit.perHour {
-                    throw KoblingError.tooManyRequests(retryAfterSeconds: 3600, "Too many subscription requests; try again in an hour.")
-                }
-            }
-            for limit in request.limits {
-                try db.execute(sql: "INSERT INTO subscribeAttempt (key, createdAt) VALUES (?, ?)", arguments: [limit.key, stamp])
-            }
-            try db.execute(sql: "DELETE FROM subscribeAttempt WHERE createdAt < ?", arguments: [Timestamp.string(now - 86400)])
+            try takeAttempts(request.limits, refusal: "Too many subscription requests", now: now, db)
             let existing = try Row.fetchOne(
                 db, sql: "SELECT id, status FROM subscriber WHERE listId = ? AND email = ?", arguments: [list.id, request.email.value])
             if let existing, existing["status"] == SubscriptionStatus.confirmed.rawValue { return false }

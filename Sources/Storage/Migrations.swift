@@ -252,6 +252,14 @@ extension AppDatabase {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v6 one table of attempts for every hourly limit") { db in
+            // Subscriptions were the first hourly limit; sign-ups share the table now.
+            try db.execute(sql: """
+                ALTER TABLE subscribeAttempt RENAME TO attempt;
+                DROP INDEX subscribeAttempt_key;
+                CREATE INDEX attempt_key ON attempt(key, createdAt);
+                """)
+        }
         return migrator
     }
 }

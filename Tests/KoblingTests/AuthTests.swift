@@ -82,6 +82,58 @@ import Testing
         }
     }
 
+    /// Forty wrong passwords for one address sent at the same moment get no more tries than the
+    /// limit: the check and the count are one step.
+    @Test func aBurstOfFailedLogInsGetsNoMoreTriesThanTheLimit() async throws {
+        try await TestApp().test { client in
+            _ = try await client.signup("bodil@example.dk")
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for attempt in 0..<40 {
+                    group.addTask {
+                        let body = #"{"email":"bodil@example.dk","password":"wrong password \#(attempt)"}"#
+                        return Int(try await client.request(.post, "/v1/auth/login", json: body).status.code)
+                    }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(statuses == [401: 5, 429: 35])
+            // The right password is refused too until the window has passed.
+            let right = try await client.request(.post, "/v1/auth/login", json: #"{"email":"bodil@example.dk","password":"correct horse battery"}"#)
+            #expect(right.status == .tooManyRequests)
+        }
+    }
+
+    /// Over a real connection, so that the server sees the client's address.
+    @Test func signUpsFromOneClientAreLimitedPerHour() async throws {
+        let app = try TestApp { $0.signupsPerClientPerHour = 3 }
+        let time = app.time
+        try await app.application().test(.live) { client in
+            for index in 0..<3 { _ = try await client.signup("deltager\(index)@example.dk") }
+            let refused = try await client.request(
+                .post, "/v1/auth/signup", json: #"{"email":"deltager3@example.dk","password":"correct horse battery","name":"Nr. 4"}"#)
+            #expect(refused.status == .tooManyRequests)
+            let wait = try #require(refused.headers[.retryAfter].flatMap(Int.init))
+            #expect(wait > 3500 && wait <= 3600)
+            #expect(try refused.problem()["detail"] as? String == "Too many sign-ups from your network; try again in 60 minutes.")
+            time.advance(by: 3601)
+            _ = try await client.signup("deltager3@example.dk")
+        }
+    }
+
+    @Test func aSuccessfulLogInIsNotCountedAgainstTheAddress() async throws {
+        try await TestApp().test { client in
+            _ = try await client.signup("ib@example.dk")
+            for _ in 0..<6 {
+                _ = try await client.login("ib@example.dk", password: "correct horse battery")
+            }
+            for _ in 0..<4 {
+                let wrong = try await client.request(.post, "/v1/auth/login", json: #"{"email":"ib@example.dk","password":"not my password"}"#)
+                #expect(wrong.status == .unauthorized)
+            }
+            _ = try await client.login("ib@example.dk", password: "correct horse battery")
+        }
+    }
+
     @Test func changingThePasswordEndsOtherSessions() async throws {
         try await TestApp().test { client in
             let phone = try await client.signup("peter@example.dk")

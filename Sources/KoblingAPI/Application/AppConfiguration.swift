@@ -36,6 +36,8 @@ public struct AppConfiguration: Sendable {
     /// Failed log-ins allowed for one address (or client) in `loginWindow` before 429.
     public var loginFailureLimit = 5
     public var loginWindow: TimeInterval = 15 * 60
+    /// Sign-ups one client address may make in an hour (a hackathon on one network needs a few dozen).
+    public var signupsPerClientPerHour = 30
     /// Read connections, and how many requests may wait for the database (and for password
     /// hashing) and for how long before they are answered 503.
     public var access = AppDatabase.Access()
@@ -100,6 +102,12 @@ public struct AppConfiguration: Sendable {
         if let days = environment["KOBLING_SESSION_DAYS"] {
             guard let value = Double(days), value > 0 else { throw ConfigurationError("KOBLING_SESSION_DAYS must be a positive number.") }
             configuration.sessionLifetime = value * 24 * 3600
+        }
+        if let signups = environment["KOBLING_SIGNUPS_PER_HOUR"] {
+            guard let value = Int(signups), (1...100_000).contains(value) else {
+                throw ConfigurationError("KOBLING_SIGNUPS_PER_HOUR must be a number of sign-ups from 1 to 100000, not \"\(signups)\".")
+            }
+            configuration.signupsPerClientPerHour = value
         }
         if let readers = environment["KOBLING_DB_READERS"] {
             guard let value = Int(readers), (1...64).contains(value) else {

@@ -41,6 +41,11 @@ struct AuthController {
         if let password, let problem = PasswordPolicy.problem(with: password, email: rawEmail) { fields.fail("password", problem) }
         try fields.finish()
         guard let email, let password, let name else { throw KoblingError.invalid([]) }
+        // Counted before the password is hashed: a flood of sign-ups from one client costs no bcrypt.
+        if let client = context.remoteAddress {
+            try await services.database.takeAttempts(
+                [("signup-client:" + client, services.configuration.signupsPerClientPerHour)], refusal: "Too many sign-ups from your network")
+        }
         let account = try await services.database.createAccount(email: email, passwordHash: try await services.hasher.hash(password), name: name)
         return try await startSession(account, status: .created)
     }
@@ -53,14 +58,14 @@ struct AuthController {
         guard let rawEmail, let password else { throw KoblingError.invalid([]) }
         let address = EmailAddress(rawEmail)?.value ?? rawEmail.lowercased()
         let keys = ["email:" + address] + (context.remoteAddress.map { ["client:" + $0] } ?? [])
-        try await services.throttle.check(keys)
+        // Counted before the password is checked, so that attempts sent at once are counted together.
+        let attempt = try await services.throttle.begin(keys)
         let credentials = if let email = EmailAddress(rawEmail) { try await services.database.credentials(email: email) } else { nil as Credentials? }
         let matches = try await services.hasher.verify(password, hash: credentials?.passwordHash ?? decoyHash)
         guard let credentials, matches, let account = try await services.database.account(id: credentials.accountId) else {
-            await services.throttle.recordFailure(keys)
             throw KoblingError.unauthenticated("The email or the password is wrong.")
         }
-        await services.throttle.recordSuccess("email:" + address)
+        await services.throttle.succeeded(attempt)
         return try await startSession(account, status: .ok)
     }
 

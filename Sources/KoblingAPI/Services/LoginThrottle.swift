@@ -1,14 +1,22 @@
 import Foundation
 import KoblingCore
 
-/// Counts failed log-ins per address and per client in a sliding window. Past the limit, log-ins
-/// for that key are refused with 429 until the oldest failure leaves the window. Kept in memory:
-/// a restart forgets it, which only makes an attacker start over.
+/// Counts log-in attempts per address and per client in a sliding window. An attempt is counted
+/// when it starts, in the same step as the check, so that a burst sent at once gets no more tries
+/// than the limit: each attempt past it is refused with 429 until the oldest leaves the window. A
+/// successful attempt is forgiven (and clears the address's count). Kept in memory: a restart
+/// forgets it, which only makes an attacker start over.
 public actor LoginThrottle {
+    /// An attempt under way: what it counted, so that success can take it back.
+    public struct Attempt: Sendable {
+        let keys: [String]
+        let at: Date
+    }
+
     private let limit: Int
     private let window: TimeInterval
     private let clock: Clock
-    private var failures: [String: [Date]] = [:]
+    private var attempts: [String: [Date]] = [:]
 
     public init(limit: Int, window: TimeInterval, clock: Clock) {
         self.limit = limit
@@ -16,8 +24,8 @@ public actor LoginThrottle {
         self.clock = clock
     }
 
-    /// Throws 429 when any key is over its limit.
-    public func check(_ keys: [String]) throws(KoblingError) {
+    /// Counts an attempt for every key, or throws 429 (counting nothing) when any key is at its limit.
+    public func begin(_ keys: [String]) throws(KoblingError) -> Attempt {
         let now = clock.now()
         for key in keys {
             let recent = prune(key, now: now)
@@ -28,23 +36,25 @@ public actor LoginThrottle {
                 throw .tooManyRequests(retryAfterSeconds: wait, "Too many failed log-ins; try again in \(wait) seconds.")
             }
         }
+        for key in keys { attempts[key, default: []].append(now) }
+        if attempts.count > 100_000 { attempts = attempts.filter { !prune($0.key, now: now).isEmpty } }
+        return Attempt(keys: keys, at: now)
     }
 
-    public func recordFailure(_ keys: [String]) {
-        let now = clock.now()
-        for key in keys {
-            failures[key, default: []].append(now)
+    /// The attempt succeeded: it no longer counts, and the address starts afresh.
+    public func succeeded(_ attempt: Attempt) {
+        for key in attempt.keys {
+            if key.hasPrefix("email:") {
+                attempts[key] = nil
+            } else if let index = attempts[key]?.lastIndex(of: attempt.at) {
+                attempts[key]?.remove(at: index)
+            }
         }
-        if failures.count > 100_000 { failures = failures.filter { !prune($0.key, now: now).isEmpty } }
-    }
-
-    public func recordSuccess(_ key: String) {
-        failures[key] = nil
     }
 
     private func prune(_ key: String, now: Date) -> [Date] {
-        let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-        failures[key] = recent.isEmpty ? nil : recent
+        let recent = (attempts[key] ?? []).filter { now.timeIntervalSince($0) < window }
+        attempts[key] = recent.isEmpty ? nil : recent
         return recent
     }
 }
