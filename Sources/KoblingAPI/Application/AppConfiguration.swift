@@ -36,6 +36,9 @@ public struct AppConfiguration: Sendable {
     /// Failed log-ins allowed for one address (or client) in `loginWindow` before 429.
     public var loginFailureLimit = 5
     public var loginWindow: TimeInterval = 15 * 60
+    /// How long a connection may send nothing (between requests, or halfway through one) before
+    /// it is closed.
+    public var idleTimeout: TimeInterval = 20
     /// Sign-ups one client address may make in an hour (a hackathon on one network needs a few dozen).
     public var signupsPerClientPerHour = 30
     /// Read connections, and how many requests may wait for the database (and for password
@@ -102,6 +105,12 @@ public struct AppConfiguration: Sendable {
         if let days = environment["KOBLING_SESSION_DAYS"] {
             guard let value = Double(days), value > 0 else { throw ConfigurationError("KOBLING_SESSION_DAYS must be a positive number.") }
             configuration.sessionLifetime = value * 24 * 3600
+        }
+        if let idle = environment["KOBLING_IDLE_TIMEOUT_SECONDS"] {
+            guard let value = Double(idle), value >= 0.1, value <= 3600 else {
+                throw ConfigurationError("KOBLING_IDLE_TIMEOUT_SECONDS must be a number of seconds from 0.1 to 3600, not \"\(idle)\".")
+            }
+            configuration.idleTimeout = value
         }
         if let signups = environment["KOBLING_SIGNUPS_PER_HOUR"] {
             guard let value = Int(signups), (1...100_000).contains(value) else {

@@ -27,8 +27,12 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
 /// The application: HTTP server plus graceful shutdown on SIGTERM and SIGINT.
 public func buildApplication(_ services: AppServices, logger: Logger) -> some ApplicationProtocol {
     let (router, _) = buildRouter(services)
+    // A connection that sends nothing for this long (idle between requests, or stalled halfway
+    // through one) is closed, so that slow clients cannot hold connections open.
+    let idle = services.configuration.idleTimeout
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64((idle * 1000).rounded())))),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "Kobling"),
         services: [services.outbox],
         logger: logger)

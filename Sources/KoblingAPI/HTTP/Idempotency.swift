@@ -23,12 +23,9 @@ enum Idempotency {
                 "Invalid Idempotency-Key.", [FieldError(parameter: "Idempotency-Key", detail: "Use 1 to 255 visible ASCII characters, such as a UUID.")])
         }
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: RequestBody.limit)
-        } catch is NIOTooManyBytesError {
-            throw KoblingError.payloadTooLarge(limit: RequestBody.limit)
-        }
+        let body = try await RequestBody.collect(request, limit: RequestBody.limit)
+        // The handler reads the body again from the buffer.
+        request.body = .init(buffer: body)
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         hasher.update(data: Data(body.readableBytesView))

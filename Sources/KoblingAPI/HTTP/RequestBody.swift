@@ -52,7 +52,9 @@ enum RequestBody {
     }
 
     /// The body, refused with 413 past `limit` bytes (by its declared length or as it arrives).
-    private static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+    /// A body cut short (the client sent less than its Content-Length and hung up) is the
+    /// client's fault: 400, not a server error.
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw KoblingError.payloadTooLarge(limit: limit)
         }
@@ -61,6 +63,8 @@ enum RequestBody {
             return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw KoblingError.payloadTooLarge(limit: limit)
+        } catch {
+            throw KoblingError.malformed("The body ended before its Content-Length: the connection closed early.")
         }
     }
 
