@@ -18,7 +18,7 @@ struct Kobling: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kobling",
         abstract: "Kobling: the matchmaking and community platform of a health-AI innovation hub.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self, Match.self, MailCommand.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Organiser.self, Backup.self, Health.self, Match.self, MailCommand.self])
 }
 
 /// Options every command shares; flags win over `KOBLING_*` environment variables.
