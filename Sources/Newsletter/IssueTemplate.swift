@@ -64,7 +64,7 @@ public struct IssueTemplate: Sendable {
         do {
             library.register(try MustacheTemplate(string: Layout.textPragma + content.subject), named: "subject")
             library.register(try MustacheTemplate(string: Layout.textPragma + content.preheader), named: "preheader")
-            library.register(try MustacheTemplate(string: MarkdownParser().html(from: content.body)), named: "bodyHTML")
+            library.register(try MustacheTemplate(string: Self.bodyHTML(content.body)), named: "bodyHTML")
             library.register(try MustacheTemplate(string: Layout.textPragma + MarkdownText.plain(content.body)), named: "bodyText")
             library.register(try MustacheTemplate(string: Layout.html), named: "html")
             library.register(try MustacheTemplate(string: Layout.text), named: "text")
@@ -78,6 +78,11 @@ public struct IssueTemplate: Sendable {
                                             name: Marker.name, firstName: Marker.firstName, unsubscribeURL: Marker.unsubscribeURL))
         unnamed = IssuePieces(Self.renderTemplates(library, listName: content.listName, archiveURL: archiveURL,
                                               name: nil, firstName: nil, unsubscribeURL: Marker.unsubscribeURL))
+    }
+
+    /// The body's Markdown as HTML, cleaned by the allowlist: raw HTML in Markdown passes through Ink.
+    static func bodyHTML(_ markdown: String) -> String {
+        HTMLSanitizer.clean(MarkdownParser().html(from: markdown))
     }
 
     /// Checks that every field parses as a template and uses only the known variables.
@@ -97,7 +102,7 @@ public struct IssueTemplate: Sendable {
         }
         // What Ink makes of the body is what is compiled; it must parse too.
         do {
-            _ = try MustacheTemplate(string: MarkdownParser().html(from: content.body))
+            _ = try MustacheTemplate(string: Self.bodyHTML(content.body))
         } catch {
             throw .template(field: "body", detail: "The body's Markdown turns its tags into something that is not a template: \(error).")
         }

@@ -125,6 +125,12 @@ import Testing
             #expect(archived.status == .ok)
             let page = try await client.request(.get, "/archive/\(issue)")
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            // Served so that no script runs, whatever the page holds.
+            for served in [page, try await client.request(.get, "/archive")] {
+                let policy = try #require(served.headers[.contentSecurityPolicy])
+                #expect(policy.contains("default-src 'none'") && !policy.contains("script-src"))
+                #expect(served.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            }
             for text in [archived.text, page.text] {
                 #expect(text.contains("Hej alle,"))
                 #expect(text.contains("Fire nye pitches"))
