@@ -14,15 +14,12 @@ import Testing
         try await app.test { client in
             let member = try await client.signup("maren@example.dk", name: "Maren Østergaard")
             // Another process holds SQLite's write lock (a backup tool, a second instance).
-            var configuration = Configuration()
-            configuration.allowsUnsafeTransactions = true
-            let other = try DatabaseQueue(path: app.services.configuration.resolvedDatabasePath, configuration: configuration)
-            try await other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let other = try await Self.holdWriteLock(of: app)
 
             let patch = #"{"headline":"Sygeplejerske"}"#
             // The first write takes the write thread and waits for the lock.
             async let first = client.request(.patch, "/v1/people/\(member.personId)", json: patch, as: member)
-            try await Self.waitUntil { app.database.load.writes.busy == 1 }
+            try await waitUntil { app.database.load.writes.busy == 1 }
             // The next waits behind it past the deadline, and is told to come back.
             let second = try await client.request(.patch, "/v1/people/\(member.personId)", json: patch, as: member)
             #expect(second.status == .serviceUnavailable)
@@ -51,12 +48,9 @@ import Testing
         let app = try TestApp { $0.access = AppDatabase.Access(readers: 1, queueLimit: 0, maxWait: .seconds(60)) }
         try await app.test { client in
             let member = try await client.signup("jens@example.dk", name: "Jens Ærø")
-            var configuration = Configuration()
-            configuration.allowsUnsafeTransactions = true
-            let other = try DatabaseQueue(path: app.services.configuration.resolvedDatabasePath, configuration: configuration)
-            try await other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let other = try await Self.holdWriteLock(of: app)
             async let first = client.request(.patch, "/v1/people/\(member.personId)", json: #"{"headline":"A"}"#, as: member)
-            try await Self.waitUntil { app.database.load.writes.busy == 1 }
+            try await waitUntil { app.database.load.writes.busy == 1 }
             // No caller may wait: the next write is refused without waiting for the deadline.
             let second = try await client.request(.patch, "/v1/people/\(member.personId)", json: #"{"headline":"B"}"#, as: member)
             #expect(second.status == .serviceUnavailable)
@@ -66,11 +60,13 @@ import Testing
         }
     }
 
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TestServerError("timed out") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+    /// A second connection to the app's database that takes SQLite's write lock and keeps it
+    /// until it runs COMMIT.
+    static func holdWriteLock(of app: TestApp) async throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: app.services.configuration.resolvedDatabasePath, configuration: configuration)
+        try await other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        return other
     }
 }

@@ -31,14 +31,6 @@ import Testing
         let ran = Atomic<Bool>(false)
     }
 
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TestServerError("timed out") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     @Test func workRunsOnAtMostThePoolsThreadsAndEveryCallerGetsItsOwnAnswer() async throws {
         let pool = WorkerPool(name: "test", limits: .init(threads: 3))
         let probe = Probe()
@@ -75,9 +67,9 @@ import Testing
         let gate = Gate()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pool.run { gate.pass() } }
-            try await Self.waitUntil { gate.waiting == 1 }
+            try await waitUntil { gate.waiting == 1 }
             for _ in 0..<2 { group.addTask { try await pool.run { gate.pass() } } }
-            try await Self.waitUntil { pool.load.waiting == 2 }
+            try await waitUntil { pool.load.waiting == 2 }
             // The thread is busy and two wait: the next is refused without waiting.
             await #expect(throws: KoblingError.busy(retryAfterSeconds: 1, "The server is busy; try again shortly.")) {
                 try await pool.run {}
@@ -95,7 +87,7 @@ import Testing
         let probe = Probe()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pool.run { gate.pass() } }
-            try await Self.waitUntil { gate.waiting == 1 }
+            try await waitUntil { gate.waiting == 1 }
             // The one thread stays blocked throughout; the waiting caller is answered anyway.
             await #expect(throws: KoblingError.self) {
                 try await pool.run { probe.ran.store(true, ordering: .relaxed) }
@@ -116,7 +108,7 @@ import Testing
         #expect(Self.threads(named: "kbl-released") == 2, "a worker and the deadline sweeper")
         pool = nil
         // The threads and the deadline sweeper end once the pool is gone.
-        try await Self.waitUntil { Self.threads(named: "kbl-released") == 0 }
+        try await waitUntil { Self.threads(named: "kbl-released") == 0 }
     }
 
     /// Threads of this process whose name starts with `prefix` (Linux truncates names to 15 bytes).

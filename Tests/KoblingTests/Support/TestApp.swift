@@ -149,3 +149,12 @@ extension OutboxWorker.Settings {
 func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await Thread.run(name: "kobling.test") { Result { try work() } }.get()
 }
+
+/// Polls `condition` every 5 ms until it holds; fails after 10 s.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestServerError("timed out waiting") }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
