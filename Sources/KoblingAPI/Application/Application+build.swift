@@ -20,6 +20,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     ListsController(services: services).addRoutes(to: routes)
     NewsletterController(services: services).addRoutes(to: routes)
     ArchiveController(services: services).addRoutes(to: routes)
+    LinkPagesController(services: services).addRoutes(to: routes)
     table.set(routes.operations)
     return (router, routes.operations)
 }

@@ -200,7 +200,7 @@ enum HTML {
         Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func page(title: String, body: String) -> Response {
+    static func page(title: String, body: String, status: HTTPResponse.Status = .ok) -> Response {
         let html = """
             <!doctype html>
             <html lang="da"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -211,6 +211,6 @@ enum HTML {
             """
         var headers = Self.headers
         headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
