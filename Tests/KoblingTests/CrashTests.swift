@@ -57,7 +57,7 @@ import Testing
 
         // First run: killed once a fifth has arrived.
         let first = try await Self.serve(folder: folder, smtpPort: smtp.port)
-        try await ServerProcess.waitUntil("400 messages arrived", timeout: .seconds(120)) { arrived() >= 400 }
+        try await waitUntil("400 messages arrived", timeout: .seconds(120)) { arrived() >= 400 }
         first.kill()
         let atKill = arrived()
         // The sender claims rows ahead of sending them (up to `SendFeed.depth` a connection, plus
@@ -75,7 +75,7 @@ import Testing
 
         // Second run: picks up where the first stopped.
         let second = try await Self.serve(folder: folder, smtpPort: smtp.port)
-        try await ServerProcess.waitUntil("the issue is sent", timeout: .seconds(180)) {
+        try await waitUntil("the issue is sent", timeout: .seconds(180)) {
             try await database.issue(id: issueId).status == .sent
         }
         second.stop()

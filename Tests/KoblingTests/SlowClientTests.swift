@@ -13,7 +13,7 @@ import Testing
             try connection.send(
                 "POST /v1/auth/login HTTP/1.1\r\nHost: kobling.test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
         }
-        try await ServerProcess.waitUntil("the cut request is counted", timeout: .seconds(10)) {
+        try await waitUntil("the cut request is counted", timeout: .seconds(10)) {
             let metrics = String(buffer: try #require(try await server.get("/metrics", timeout: .seconds(5)).body))
             return metrics.contains(#"http_requests_total{method="POST",route="/v1/auth/login",status="400"} 1"#)
         }

@@ -184,13 +184,4 @@ final class ServerProcess: @unchecked Sendable {
         else { throw TestServerError("log-in as \(email) failed: \(response.status)") }
         return token
     }
-
-    /// Polls `condition` every 20 ms until it holds, or fails after `timeout`.
-    static func waitUntil(_ what: String, timeout: Duration, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw TestServerError("timed out waiting until \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
 }

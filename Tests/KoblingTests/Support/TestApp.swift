@@ -150,11 +150,13 @@ func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thr
     try await Thread.run(name: "kobling.test") { Result { try work() } }.get()
 }
 
-/// Polls `condition` every 5 ms until it holds; fails after 10 s.
-func waitUntil(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestServerError("timed out waiting") }
+/// Polls `condition` every 5 ms until it holds; fails after `timeout`.
+func waitUntil(
+    _ what: String = "a condition holds", timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestServerError("timed out waiting until \(what)") }
         try await Task.sleep(for: .milliseconds(5))
     }
 }
