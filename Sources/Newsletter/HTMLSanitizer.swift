@@ -34,7 +34,7 @@ public enum HTMLSanitizer {
             switch token {
             case .text(let bytes):
                 output += bytes
-            case .start(let name, let attributes, _):
+            case .start(let name, let attributes):
                 if dropped.contains(name) {
                     if !void.contains(name) { scanner.skip(until: name) }
                     continue
@@ -83,7 +83,7 @@ public enum HTMLSanitizer {
 
     enum Token {
         case text([UInt8])
-        case start(String, [(String, String)], selfClosing: Bool)
+        case start(String, [(String, String)])
         case end(String)
     }
 
@@ -122,13 +122,13 @@ public enum HTMLSanitizer {
             position += 1
             let name = readName()
             var attributes: [(String, String)] = []
-            var selfClosing = false
             while position < bytes.count {
                 skipBlanks()
                 guard position < bytes.count else { break }
                 let byte = bytes[position]
                 if byte == UInt8(ascii: ">") { position += 1; break }
-                if byte == UInt8(ascii: "/") { selfClosing = true; position += 1; continue }
+                // A self-closing slash changes nothing: void elements are known by name.
+                if byte == UInt8(ascii: "/") { position += 1; continue }
                 let attribute = readName()
                 if attribute.isEmpty { position += 1; continue }
                 skipBlanks()
@@ -140,7 +140,7 @@ public enum HTMLSanitizer {
                 }
                 attributes.append((attribute, value))
             }
-            return .start(name, attributes, selfClosing: selfClosing)
+            return .start(name, attributes)
         }
 
         /// Moves past the end tag of `name` (the content of a dropped element).

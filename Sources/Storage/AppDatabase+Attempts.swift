@@ -18,12 +18,10 @@ extension AppDatabase {
         for limit in limits {
             let recent = try String.fetchAll(
                 db, sql: "SELECT createdAt FROM attempt WHERE key = ? AND createdAt > ? ORDER BY createdAt",
-                arguments: [limit.key, hourAgo])
-            guard recent.count >= limit.perHour else { continue }
-            // Free again when the oldest attempt that counts leaves the hour.
-            let oldest = recent[recent.count - limit.perHour]
-            let wait = Timestamp.parse(oldest).map { max(1, Int(($0.timeIntervalSince(now) + 3600).rounded(.up))) } ?? 3600
-            throw KoblingError.tooManyRequests(retryAfterSeconds: wait, "\(refusal); try again in \(Self.describe(seconds: wait)).")
+                arguments: [limit.key, hourAgo]).compactMap(Timestamp.parse)
+            if let wait = SlidingWindow.wait(after: recent, limit: limit.perHour, window: 3600, now: now) {
+                throw KoblingError.tooManyRequests(retryAfterSeconds: wait, "\(refusal); try again in \(Self.describe(seconds: wait)).")
+            }
         }
         let stamp = Timestamp.string(now)
         for limit in limits {

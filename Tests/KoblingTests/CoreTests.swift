@@ -38,6 +38,17 @@ import Testing
         #expect(taken == expected && queue.isEmpty && queue.popFirst() == nil)
     }
 
+    @Test func aSlidingWindowSaysHowLongUntilTheNextAttempt() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let attempts = [now - 3700, now - 1800, now - 900, now - 60]
+        // The attempt an hour and more ago no longer counts.
+        #expect(SlidingWindow.wait(after: attempts, limit: 4, window: 3600, now: now) == nil)
+        // Three in the hour: the next waits until the oldest of them (30 minutes ago) leaves it.
+        #expect(SlidingWindow.wait(after: attempts, limit: 3, window: 3600, now: now) == 1800)
+        #expect(SlidingWindow.wait(after: attempts, limit: 1, window: 3600, now: now) == 3540)
+        #expect(SlidingWindow.wait(after: [now - 3599.5], limit: 1, window: 3600, now: now) == 1)
+    }
+
     @Test func searchTextQuotesEveryWord() {
         #expect(SearchText.fts5Query(#"Røntgen "OR" NEAR(x) *"#) == #""røntgen"* "or"* "near"* "x"*"#)
         #expect(SearchText.fts5Query("  ;; ") == nil)

@@ -69,8 +69,9 @@ struct LinkPagesController {
         """
     }
 
-    /// A page whose body `content` makes; a refusal becomes the same page with its status and
-    /// what went wrong, in words.
+    /// A page whose body `content` makes; a refusal of the request (a 4xx) becomes the same page
+    /// with its status and what went wrong, in words. Anything else (a busy server's 503 with its
+    /// Retry-After) leaves as a problem, as on every other route.
     private func page(title: String, _ content: () async throws -> String) async throws -> Response {
         do {
             return HTML.page(title: title, body: try await content())
@@ -78,6 +79,7 @@ struct LinkPagesController {
             return HTML.page(title: title, body: problem.body, status: problem.status)
         } catch let error as KoblingError {
             let problem = Problem(error)
+            guard (400..<500).contains(problem.status), error.extraHeaders.isEmpty else { throw error }
             let detail = problem.errors?.map(\.detail).joined(separator: " ") ?? problem.detail
             return HTML.page(title: title, body: "<p>\(HTML.escape(detail))</p>", status: .init(code: problem.status))
         }

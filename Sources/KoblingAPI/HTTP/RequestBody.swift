@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import KoblingCore
 import NIOCore
+import NIOHTTP1
 
 /// Reads request bodies the one way Kobling accepts them: JSON, at most 1 MiB, as a JSON value
 /// that each operation then checks field by field.
@@ -63,8 +64,10 @@ enum RequestBody {
             return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw KoblingError.payloadTooLarge(limit: limit)
-        } catch {
+        } catch HTTPParserError.invalidEOFState {
             throw KoblingError.malformed("The body ended before its Content-Length: the connection closed early.")
+        } catch let error as HTTPParserError {
+            throw KoblingError.malformed("The body could not be read: \(error.debugDescription).")
         }
     }
 

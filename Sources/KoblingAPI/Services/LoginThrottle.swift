@@ -28,11 +28,9 @@ public actor LoginThrottle {
     public func begin(_ keys: [String]) throws(KoblingError) -> Attempt {
         let now = clock.now()
         for key in keys {
-            let recent = prune(key, now: now)
             // Clients get a larger allowance than addresses: many people share an office network.
             let allowed = key.hasPrefix("client:") ? limit * 4 : limit
-            if recent.count >= allowed, let oldest = recent.first {
-                let wait = max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
+            if let wait = SlidingWindow.wait(after: prune(key, now: now), limit: allowed, window: window, now: now) {
                 throw .tooManyRequests(retryAfterSeconds: wait, "Too many failed log-ins; try again in \(wait) seconds.")
             }
         }
