@@ -72,6 +72,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Every email that is not a newsletter, from Mustache templates in Danish and English. Pure.
+        .target(
+            name: "Notices",
+            dependencies: ["KoblingCore", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")],
+            swiftSettings: swiftSettings
+        ),
         // Sending mail through an SMTP server with libcurl.
         .target(
             name: "Mailer",
@@ -89,7 +96,7 @@ let package = Package(
         .target(
             name: "KoblingAPI",
             dependencies: [
-                "KoblingCore", "Storage", "Mail", "Newsletter", "OpenAPISpec",
+                "KoblingCore", "Storage", "Mail", "Newsletter", "Notices", "OpenAPISpec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "KoblingTests",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "Mailer", "Newsletter", "KoblingCore", "Matching", "MatchingFixtures",
+                "KoblingAPI", "Storage", "Mail", "Mailer", "Newsletter", "Notices", "KoblingCore", "Matching", "MatchingFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -3,8 +3,13 @@ import GRDB
 import KoblingCore
 
 extension AppDatabase {
-    /// Signs up a member: an account and the person profile it owns, in one transaction.
-    public func createAccount(email: EmailAddress, passwordHash: String, name: String, role: Caller.Role = .member) async throws -> Account {
+    /// Signs up a member: an account and the person profile it owns, in one transaction, with the
+    /// link that verifies its address and the email that carries it. An account made `verified`
+    /// (an organiser an operator made) needs no link.
+    public func createAccount(
+        email: EmailAddress, passwordHash: String, name: String, role: Caller.Role = .member, language: PreferredLanguage? = nil,
+        verified: Bool = false, verification: AddressVerificationRequest? = nil
+    ) async throws -> Account {
         let accountId = ids.next("acc")
         let personId = ids.next("per")
         let now = self.now
@@ -14,24 +19,26 @@ extension AppDatabase {
             }
             try AccountRecord(
                 id: accountId, email: email.value, passwordHash: passwordHash, role: role.rawValue,
-                createdAt: now, passwordChangedAt: now
+                createdAt: now, passwordChangedAt: now, emailVerifiedAt: verified ? now : nil, language: language?.rawValue
             ).insert(db)
             let person = Person(id: personId, name: name, createdAt: now, updatedAt: now)
             try self.insertPerson(person, accountId: accountId, db)
-            return Account(id: accountId, email: email.value, role: role, personId: personId, createdAt: now)
+            if let verification { try self.storeVerification(verification, accountId: accountId, db) }
+            return Account(
+                id: accountId, email: email.value, role: role, personId: personId, emailVerified: verified, pendingEmail: nil,
+                language: language, createdAt: now)
         }
     }
 
     public func credentials(email: EmailAddress) async throws -> Credentials? {
         try await read { db in
-            try AccountRecord.filter(AccountRecord.Columns.email == email.value).fetchOne(db)
-                .map { Credentials(accountId: $0.id, passwordHash: $0.passwordHash) }
+            try AccountRecord.filter(AccountRecord.Columns.email == email.value).fetchOne(db).map(Credentials.init)
         }
     }
 
     public func credentials(accountId: String) async throws -> Credentials? {
         try await read { db in
-            try AccountRecord.fetchOne(db, key: accountId).map { Credentials(accountId: $0.id, passwordHash: $0.passwordHash) }
+            try AccountRecord.fetchOne(db, key: accountId).map(Credentials.init)
         }
     }
 
@@ -42,9 +49,15 @@ extension AppDatabase {
     func account(id: String, _ db: Database) throws -> Account? {
         guard let record = try AccountRecord.fetchOne(db, key: id) else { return nil }
         let personId = try String.fetchOne(db, sql: "SELECT id FROM person WHERE accountId = ?", arguments: [id])
+        let pending = try String.fetchOne(
+            db, sql: """
+                SELECT email FROM addressVerification
+                WHERE accountId = ? AND usedAt IS NULL AND expiresAt > ? AND email <> ? ORDER BY createdAt DESC LIMIT 1
+                """, arguments: [id, now, record.email])
         return Account(
             id: record.id, email: record.email, role: Caller.Role(rawValue: record.role) ?? .member,
-            personId: personId, createdAt: record.createdAt)
+            personId: personId, emailVerified: record.emailVerifiedAt != nil, pendingEmail: pending,
+            language: record.language.flatMap(PreferredLanguage.init), createdAt: record.createdAt)
     }
 
     /// Makes an existing account an organiser, or creates one with the given password hash.
@@ -55,7 +68,8 @@ extension AppDatabase {
             return db.changesCount > 0
         }
         if exists { return false }
-        _ = try await createAccount(email: email, passwordHash: passwordHash, name: name, role: .organiser)
+        // The operator typed the address in: it needs no link.
+        _ = try await createAccount(email: email, passwordHash: passwordHash, name: name, role: .organiser, verified: true)
         return true
     }
 
@@ -77,13 +91,15 @@ extension AppDatabase {
         let now = self.now
         return try await read { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT account.id, account.email, account.role, person.id AS personId
+                SELECT account.id, account.email, account.role, account.emailVerifiedAt, account.language, person.id AS personId
                 FROM session JOIN account ON account.id = session.accountId
                 LEFT JOIN person ON person.accountId = account.id
                 WHERE session.tokenHash = ? AND session.expiresAt > ?
                 """, arguments: [tokenHash, now])
             return row.map {
-                Caller(accountId: $0["id"], email: $0["email"], role: Caller.Role(rawValue: $0["role"]) ?? .member, personId: $0["personId"])
+                Caller(
+                    accountId: $0["id"], email: $0["email"], role: Caller.Role(rawValue: $0["role"]) ?? .member, personId: $0["personId"],
+                    emailVerified: ($0["emailVerifiedAt"] as String?) != nil, language: ($0["language"] as String?).flatMap(PreferredLanguage.init))
             }
         }
     }
@@ -119,7 +135,8 @@ extension AppDatabase {
     }
 
     /// Uses a reset link once: sets the new password, ends all sessions, and spends the link and
-    /// any other open link of the account.
+    /// any other open link of the account. The link reached the account's address, so the address
+    /// is verified by it too.
     public func resetPassword(tokenHash: String, passwordHash: String) async throws {
         let now = self.now
         try await write { db in
@@ -132,8 +149,8 @@ extension AppDatabase {
                 sql: "UPDATE passwordReset SET usedAt = ? WHERE accountId = ? AND usedAt IS NULL",
                 arguments: [now, reset.accountId])
             try db.execute(
-                sql: "UPDATE account SET passwordHash = ?, passwordChangedAt = ? WHERE id = ?",
-                arguments: [passwordHash, now, reset.accountId])
+                sql: "UPDATE account SET passwordHash = ?, passwordChangedAt = ?, emailVerifiedAt = COALESCE(emailVerifiedAt, ?) WHERE id = ?",
+                arguments: [passwordHash, now, now, reset.accountId])
             try db.execute(sql: "DELETE FROM session WHERE accountId = ?", arguments: [reset.accountId])
         }
     }
@@ -162,8 +179,8 @@ public struct PersonalData: Sendable, Encodable {
     public var memberships: [Membership]
     public var sessions: [SessionInfo]
     public var passwordChangedAt: String
-    /// Mailing-list subscriptions made from the account or with its address, with the consent
-    /// records.
+    /// Mailing-list subscriptions made from the account, and, once the address is verified, those
+    /// made with its address, with the consent records.
     public var subscriptions: [ListSubscription]
 }
 
@@ -188,9 +205,9 @@ extension AppDatabase {
                 db,
                 sql: """
                     SELECT s.*, l.name AS listName FROM subscriber s JOIN mailingList l ON l.id = s.listId
-                    WHERE s.accountId = ? OR s.email = ? ORDER BY l.name, s.id
+                    WHERE s.accountId = ? OR (? AND s.email = ?) ORDER BY l.name, s.id
                     """,
-                arguments: [accountId, account.email]
+                arguments: [accountId, account.emailVerified, account.email]
             ).map { ListSubscription(listId: $0["listId"], listName: $0["listName"], subscriber: Subscriber($0)) }
             return PersonalData(
                 account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
@@ -199,8 +216,9 @@ extension AppDatabase {
     }
 
     /// Erases an account and the person it owns: profile, tags, memberships, sessions, reset
-    /// links, mailing-list subscriptions (made from the account or with its address) and the mail
-    /// log and bounces of that address go in one transaction. Refused while the person is the last admin of an organisation,
+    /// links and mailing-list subscriptions made from the account go in one transaction; so do,
+    /// when the address is verified, the subscriptions made with the address and its mail log and
+    /// bounces (an unverified account reaches nothing others filed under the address). Refused while the person is the last admin of an organisation,
     /// which would be left with nobody to run it.
     public func eraseAccount(accountId: String) async throws {
         try await write { db in
@@ -219,13 +237,20 @@ extension AppDatabase {
                 try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [personId])
                 try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
             }
-            if let email = try String.fetchOne(db, sql: "SELECT email FROM account WHERE id = ?", arguments: [accountId]) {
-                try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ? OR email = ?", arguments: [accountId, email])
+            try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ?", arguments: [accountId])
+            if let email = try String.fetchOne(db, sql: "SELECT email FROM account WHERE id = ? AND emailVerifiedAt IS NOT NULL", arguments: [accountId]) {
+                try db.execute(sql: "DELETE FROM subscriber WHERE email = ?", arguments: [email])
                 try db.execute(sql: "DELETE FROM outbox WHERE recipient = ?", arguments: [email])
                 try db.execute(sql: "DELETE FROM bounce WHERE email = ?", arguments: [email])
                 try db.execute(sql: "DELETE FROM suppression WHERE email = ?", arguments: [email])
             }
             guard try AccountRecord.deleteOne(db, key: accountId) else { throw KoblingError.notFound() }
         }
+    }
+}
+
+extension Credentials {
+    init(_ record: AccountRecord) {
+        self.init(accountId: record.id, passwordHash: record.passwordHash, language: record.language.flatMap(PreferredLanguage.init))
     }
 }

@@ -34,9 +34,13 @@ public struct SubscriptionRequest: Sendable {
     public var limits: [(key: String, perHour: Int)]
     public var confirmTokenHash: String
     public var confirmLifetime: TimeInterval
+    /// The language the subscriber is written to in, when they chose one.
+    public var language: PreferredLanguage?
 
     public init(listId: String, email: EmailAddress, name: String?, accountId: String?, source: String,
-                limits: [(key: String, perHour: Int)], confirmTokenHash: String, confirmLifetime: TimeInterval) {
+                limits: [(key: String, perHour: Int)], confirmTokenHash: String, confirmLifetime: TimeInterval,
+                language: PreferredLanguage? = nil) {
+        self.language = language
         self.listId = listId
         self.email = email
         self.name = name
@@ -106,20 +110,22 @@ extension AppDatabase {
                 try db.execute(
                     sql: """
                         UPDATE subscriber SET status = 'pending', confirmTokenHash = ?, confirmExpiresAt = ?, name = COALESCE(?, name),
-                          accountId = COALESCE(?, accountId), consentText = ?, consentAt = ?, consentSource = ?, updatedAt = ?
+                          accountId = COALESCE(?, accountId), consentText = ?, consentAt = ?, consentSource = ?, updatedAt = ?,
+                          language = COALESCE(?, language)
                         WHERE id = ?
                         """,
                     arguments: [request.confirmTokenHash, expires, request.name, request.accountId, list.consentText, stamp,
-                                request.source, stamp, existing["id"] as String])
+                                request.source, stamp, request.language?.rawValue, existing["id"] as String])
             } else {
                 try db.execute(
                     sql: """
                         INSERT INTO subscriber (id, listId, email, name, accountId, status, confirmTokenHash, confirmExpiresAt,
-                          unsubscribeToken, consentText, consentAt, consentSource, createdAt, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+                          unsubscribeToken, consentText, consentAt, consentSource, createdAt, updatedAt, language)
+                        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [ids.next("sub"), list.id, request.email.value, request.name, request.accountId, request.confirmTokenHash,
-                                expires, SecretToken.generate(), list.consentText, stamp, request.source, stamp, stamp])
+                                expires, SecretToken.generate(), list.consentText, stamp, request.source, stamp, stamp,
+                                request.language?.rawValue])
             }
             try enqueue(try mail(list.model), db)
             return true
@@ -198,8 +204,10 @@ public struct Subscriber: Sendable, Equatable, Encodable {
     public var consentSource: String
     public var createdAt: String
     public var confirmedAt: String?
+    public var language: PreferredLanguage?
 
     init(_ row: Row) {
+        language = (row["language"] as String?).flatMap(PreferredLanguage.init)
         id = row["id"]
         email = row["email"]
         name = row["name"]
@@ -212,7 +220,7 @@ public struct Subscriber: Sendable, Equatable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, email, name, status, consentText, consentAt, consentSource, createdAt, confirmedAt
+        case id, email, name, status, consentText, consentAt, consentSource, createdAt, confirmedAt, language
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -226,6 +234,7 @@ public struct Subscriber: Sendable, Equatable, Encodable {
         try container.encode(consentSource, forKey: .consentSource)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(confirmedAt, forKey: .confirmedAt)
+        try container.encode(language, forKey: .language)
     }
 }
 

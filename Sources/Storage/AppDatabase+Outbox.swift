@@ -8,10 +8,13 @@ public enum MailKind {
     public static let subscriptionConfirmation = "subscriptionConfirmation"
     public static let newsletterIssue = "newsletterIssue"
     public static let newsletterTest = "newsletterTest"
+    public static let addressVerification = "addressVerification"
+    /// Tells an account's previous address that it was changed.
+    public static let addressChanged = "addressChanged"
 
-    /// Kinds of mail a person asks for themself: they go out even to a suppressed address, since
-    /// confirming again is how suppression ends.
-    public static let requested: Set<String> = [passwordReset, subscriptionConfirmation]
+    /// Kinds of mail a person asks for themself (and the warning that their address changed):
+    /// they go out even to a suppressed address, since confirming again is how suppression ends.
+    public static let requested: Set<String> = [passwordReset, subscriptionConfirmation, addressVerification, addressChanged]
 }
 
 /// An email waiting to go out, one recipient each. Written in the same transaction as the change

@@ -260,6 +260,26 @@ extension AppDatabase {
                 CREATE INDEX attempt_key ON attempt(key, createdAt);
                 """)
         }
+        migrator.registerMigration("v7 verified addresses and preferred languages") { db in
+            // Accounts made before addresses were verified start unverified, except organisers,
+            // whose accounts an operator made on the command line with the address typed in.
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN emailVerifiedAt TEXT;
+                ALTER TABLE account ADD COLUMN language TEXT;
+                ALTER TABLE subscriber ADD COLUMN language TEXT;
+                UPDATE account SET emailVerifiedAt = createdAt WHERE role = 'organiser';
+                CREATE TABLE addressVerification (
+                  tokenHash TEXT PRIMARY KEY NOT NULL,
+                  accountId TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                  email TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  expiresAt TEXT NOT NULL,
+                  usedAt TEXT
+                );
+                CREATE INDEX addressVerification_account ON addressVerification(accountId, createdAt);
+                CREATE INDEX account_verified ON account(emailVerifiedAt);
+                """)
+        }
         return migrator
     }
 }

@@ -114,7 +114,11 @@ struct Serve: AsyncParsableCommand {
         var outbox = OutboxWorker.Settings()
         outbox.rate = configuration.mailRate
         outbox.lateSendGrace = configuration.lateSendGrace
-        let services = AppServices(configuration: configuration, database: database, mail: mail, metrics: registry, outboxSettings: outbox)
+        // Reads the notice templates from disk: on a thread of its own.
+        let (settings, outboxSettings) = (configuration, outbox)
+        let services = try await Thread.run(name: "kobling.start") {
+            Result { try AppServices(configuration: settings, database: database, mail: mail, metrics: registry, outboxSettings: outboxSettings) }
+        }.get()
         try await buildApplication(services, logger: logger).runService()
     }
 }

@@ -10,12 +10,6 @@ import Testing
 
 /// Mailing lists: double opt-in with the consent recorded, limits, and unsubscribing.
 @Suite struct ListsTests {
-    static func link(_ prefix: String, in mail: String) -> String? {
-        let body = QuotedPrintable.decode(mail)
-        guard let range = body.range(of: prefix) else { return nil }
-        return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-    }
-
     static func makeList(_ client: any TestClientProtocol, as organiser: Member) async throws -> String {
         let created = try await client.request(
             .post, "/v1/lists", json: #"{"name":"Månedens nyhedsbrev","consentText":"Jeg vil gerne modtage nyhedsbrevet én gang om måneden."}"#,
@@ -43,7 +37,7 @@ import Testing
             #expect(asked.status == .accepted)
             let mail = try #require(try await app.sentMail().last)
             #expect(mail.contains("To: =?UTF-8?B?"))
-            let token = try #require(Self.link("https://kobling.test/subscriptions/confirm?token=", in: mail))
+            let token = try #require(Mailed.token("https://kobling.test/subscriptions/confirm?token=", in: mail))
 
             let row = try #require(try await app.database.writer.read { db in
                 try Row.fetchOne(db, sql: "SELECT status, consentText, consentAt, consentSource FROM subscriber WHERE email = 'ida@example.dk'")
@@ -64,7 +58,7 @@ import Testing
             #expect(try await app.sentMail().count == 1)
 
             // A member subscribes from their account without typing the address.
-            let member = try await client.signup("ole@example.dk")
+            let member = try await app.verifiedSignup(client, "ole@example.dk")
             #expect(try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"consent":true}"#, as: member).status == .accepted)
             let source = try await app.database.writer.read { db in
                 try String.fetchOne(db, sql: "SELECT consentSource FROM subscriber WHERE email = 'ole@example.dk'")
@@ -103,7 +97,7 @@ import Testing
             let list = try await Self.makeList(client, as: try await client.organiser())
             try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"late@example.dk","consent":true}"#)
             let sent = try #require(try await app.sentMail().last)
-            let token = try #require(Self.link("confirm?token=", in: sent))
+            let token = try #require(Mailed.token("confirm?token=", in: sent))
             app.time.advance(by: 48 * 3600 + 1)
             #expect(try await client.request(.post, "/v1/subscriptions/confirm", json: #"{"token":"\#(token)"}"#).status == .unprocessableContent)
         }
@@ -133,7 +127,7 @@ import Testing
             let list = try await Self.makeList(client, as: try await client.organiser())
             try await client.request(.post, "/v1/lists/\(list)/subscriptions", json: #"{"email":"bo@example.dk","consent":true}"#)
             let sent = try #require(try await app.sentMail().last)
-            let token = try #require(Self.link("confirm?token=", in: sent))
+            let token = try #require(Mailed.token("confirm?token=", in: sent))
             try await client.request(.post, "/v1/subscriptions/confirm", json: #"{"token":"\#(token)"}"#)
             let unsubscribeToken = try #require(try await app.database.writer.read { db in
                 try String.fetchOne(db, sql: "SELECT unsubscribeToken FROM subscriber WHERE email = 'bo@example.dk'")

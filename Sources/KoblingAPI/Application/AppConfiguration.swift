@@ -1,4 +1,5 @@
 import Foundation
+import KoblingCore
 import Mail
 import Logging
 import Storage
@@ -33,6 +34,12 @@ public struct AppConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     public var sessionLifetime: TimeInterval = 30 * 24 * 3600
     public var passwordResetLifetime: TimeInterval = 3600
+    /// How long a link that verifies an email address works.
+    public var verificationLifetime: TimeInterval = 48 * 3600
+    /// The language of emails to someone who has not chosen one.
+    public var defaultLanguage: PreferredLanguage = .da
+    /// A folder of notice templates that replace the shipped ones of the same name.
+    public var templatesDirectory: String?
     /// Failed log-ins allowed for one address (or client) in `loginWindow` before 429.
     public var loginFailureLimit = 5
     public var loginWindow: TimeInterval = 15 * 60
@@ -95,6 +102,13 @@ public struct AppConfiguration: Sendable {
             }
             configuration.lateSendGrace = value * 60
         }
+        if let language = environment["KOBLING_DEFAULT_LANGUAGE"] {
+            guard let value = PreferredLanguage(rawValue: language) else {
+                throw ConfigurationError("KOBLING_DEFAULT_LANGUAGE must be one of \(PreferredLanguage.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(language)\".")
+            }
+            configuration.defaultLanguage = value
+        }
+        if let folder = environment["KOBLING_TEMPLATES_DIR"], !folder.isEmpty { configuration.templatesDirectory = folder }
         if let file = environment["KOBLING_DKIM_KEY_FILE"], !file.isEmpty { configuration.dkimKeyFile = file }
         if let selector = environment["KOBLING_DKIM_SELECTOR"], !selector.isEmpty { configuration.dkimSelector = selector }
         if let domain = environment["KOBLING_DKIM_DOMAIN"], !domain.isEmpty { configuration.dkimDomain = domain }

@@ -1,6 +1,7 @@
 import Foundation
 import KoblingCore
 import Mail
+import Notices
 import Prometheus
 import Storage
 
@@ -13,6 +14,8 @@ public struct AppServices: Sendable {
     public let outbox: OutboxWorker
     /// Newsletter issues as email.
     let newsletter: NewsletterMail
+    /// Every other email, from its templates in the recipient's language.
+    let notices: NoticeMail
     public let clock: Clock
     public let metrics: PrometheusCollectorRegistry
     /// Threads for CPU work that would hold up a cooperative thread: password hashes, large parses.
@@ -24,7 +27,8 @@ public struct AppServices: Sendable {
     public init(
         configuration: AppConfiguration, database: AppDatabase, mail: any MailTransport, clock: Clock = .system,
         metrics: PrometheusCollectorRegistry = .init(), outboxSettings: OutboxWorker.Settings = .init()
-    ) {
+    ) throws {
+        notices = try NoticeMail(configuration: configuration)
         let newsletter = NewsletterMail(database: database, configuration: configuration)
         self.newsletter = newsletter
         outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings) { delivery, recipient in

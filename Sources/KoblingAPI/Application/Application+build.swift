@@ -13,6 +13,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     SystemController(services: services).addRoutes(to: routes)
     AuthController(services: services).addRoutes(to: routes)
     MeController(services: services).addRoutes(to: routes)
+    AccountsController(services: services).addRoutes(to: routes)
     PeopleController(services: services).addRoutes(to: routes)
     OrganisationsController(services: services).addRoutes(to: routes)
     TagsController(services: services).addRoutes(to: routes)

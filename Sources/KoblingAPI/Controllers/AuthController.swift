@@ -3,9 +3,11 @@ import Hummingbird
 import HummingbirdBcrypt
 import KoblingCore
 import Mail
+import Notices
 import Storage
 
-/// Sign-up, log-in and log-out, password change and reset.
+/// Sign-up (with the link that verifies the address), log-in and log-out, password change and
+/// reset.
 struct AuthController {
     let services: AppServices
     /// Checked when an address has no account, so that the answer takes as long as for one that has.
@@ -29,13 +31,15 @@ struct AuthController {
         routes.add(.post, "/v1/auth/password", .member, changePassword)
         routes.add(.post, "/v1/auth/password-reset", .anyone, requestReset)
         routes.add(.post, "/v1/auth/password-reset/confirm", .anyone, confirmReset)
+        routes.add(.post, "/v1/auth/verify-email", .anyone, verifyEmail)
     }
 
     @Sendable func signup(_ request: Request, context: KoblingContext) async throws -> Response {
-        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["email", "password", "name"])
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["email", "password", "name", "language"])
         let rawEmail = fields.required("email", maxLength: 254)
         let password = fields.secret("password")
         let name = fields.required("name", maxLength: 200)
+        let language = fields.language("language") ?? nil
         let email = rawEmail.flatMap(EmailAddress.init)
         if rawEmail != nil && email == nil { fields.fail("email", "Not an email address.") }
         if let password, let problem = PasswordPolicy.problem(with: password, email: rawEmail) { fields.fail("password", problem) }
@@ -46,7 +50,10 @@ struct AuthController {
             try await services.database.takeAttempts(
                 [("signup-client:" + client, services.configuration.signupsPerClientPerHour)], refusal: "Too many sign-ups from your network")
         }
-        let account = try await services.database.createAccount(email: email, passwordHash: try await services.hasher.hash(password), name: name)
+        let verification = try services.addressVerification(to: email, name: name, language: language)
+        let account = try await services.database.createAccount(
+            email: email, passwordHash: try await services.hasher.hash(password), name: name, language: language, verification: verification)
+        services.outbox.wake()
         return try await startSession(account, status: .created)
     }
 
@@ -105,10 +112,12 @@ struct AuthController {
             let recent = try await services.database.passwordResetCount(accountId: credentials.accountId, since: services.clock.now() - 3600)
             if recent < 5 {
                 let token = SecretToken.generate()
-                let message = try JSONEncoder().encode(resetMessage(to: email, token: token))
+                let notice = Notice.passwordReset(
+                    link: services.configuration.publicLink("/reset-password?token=\(token)"),
+                    minutes: Int(services.configuration.passwordResetLifetime / 60))
                 try await services.database.createPasswordReset(
                     accountId: credentials.accountId, tokenHash: SecretToken.hash(token), lifetime: services.configuration.passwordResetLifetime,
-                    mail: OutboxMail(kind: MailKind.passwordReset, recipient: email.value, message: message))
+                    mail: try services.notices.outbox(MailKind.passwordReset, notice, to: Mailbox(email.value), language: credentials.language))
                 services.outbox.wake()
             } else {
                 context.logger.notice("password reset limit reached", metadata: ["account": "\(credentials.accountId)"])
@@ -139,21 +148,13 @@ struct AuthController {
         request.headers[.authorization].map { String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
     }
 
-    private func resetMessage(to email: EmailAddress, token: String) -> MailMessage {
-        let link = services.configuration.publicLink("/reset-password?token=\(token)")
-        let minutes = Int(services.configuration.passwordResetLifetime / 60)
-        let text = """
-            Hej,
-
-            Someone (we hope you) asked to choose a new password for your Kobling account.
-            Open this link within \(minutes) minutes to do so; it works once:
-
-            \(link)
-
-            If you did not ask for this, ignore this message: your password stays as it is.
-
-            — Kobling
-            """
-        return MailMessage(from: services.sender, to: [Mailbox(email.value)], subject: "Choose a new Kobling password / Vælg en ny adgangskode", text: text)
+    /// Opens a verification link: the address becomes the account's, verified. When it replaces
+    /// another, the previous address is told.
+    @Sendable func verifyEmail(_ request: Request, context: KoblingContext) async throws -> Response {
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["token"])
+        let token = fields.required("token", maxLength: 200)
+        try fields.finish()
+        guard let token else { throw KoblingError.invalid([]) }
+        return try JSONResponse.make(try await services.verifyAddress(token: token).account, headers: [.cacheControl: "no-store"])
     }
 }

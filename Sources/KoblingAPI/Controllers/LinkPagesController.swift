@@ -15,6 +15,28 @@ struct LinkPagesController {
         routes.add(.post, "/subscriptions/confirm", .anyone, confirmSubscription)
         routes.add(.get, "/reset-password", .anyone, resetPasswordPage)
         routes.add(.post, "/reset-password", .anyone, resetPassword)
+        routes.add(.get, "/verify-email", .anyone, verifyEmailPage)
+        routes.add(.post, "/verify-email", .anyone, verifyEmail)
+    }
+
+    @Sendable func verifyEmailPage(_ request: Request, context: KoblingContext) async throws -> Response {
+        try await page(title: "Verify / Bekræft") {
+            let token = try Self.token(Query.parse(request.uri.query ?? ""))
+            return """
+                <p>Confirm that this email address is yours.<br>
+                Bekræft, at denne mailadresse er din.</p>
+                <form method="post" action="/verify-email">
+                <input type="hidden" name="token" value="\(HTML.escape(token))">
+                <button type="submit">Verify / Bekræft</button></form>
+                """
+        }
+    }
+
+    @Sendable func verifyEmail(_ request: Request, context: KoblingContext) async throws -> Response {
+        try await page(title: "Verified / Bekræftet") {
+            let verified = try await services.verifyAddress(token: try Self.token(try await Self.form(request)))
+            return "<p>\(HTML.escape(verified.account.email)) is verified. / Adressen er bekræftet.</p>"
+        }
     }
 
     @Sendable func confirmSubscriptionPage(_ request: Request, context: KoblingContext) async throws -> Response {

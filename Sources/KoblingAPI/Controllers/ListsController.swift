@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import KoblingCore
 import Mail
+import Notices
 import Storage
 
 /// Mailing lists and subscriptions: double opt-in with the consent recorded, and unsubscribing in
@@ -87,10 +88,11 @@ struct ListsController {
     /// that nobody learns who subscribes.
     @Sendable func subscribe(_ request: Request, context: KoblingContext) async throws -> Response {
         let listId = try context.parameters.require("id")
-        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["email", "name", "consent"])
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["email", "name", "consent", "language"])
         // A signed-in member may leave out the address: their account's is used.
         let rawEmail = context.caller != nil ? fields.optional("email", maxLength: 254) : fields.required("email", maxLength: 254)
         let name = fields.optional("name", maxLength: 120)
+        let language = (fields.language("language") ?? nil) ?? context.caller?.language
         _ = fields.agreed("consent", "Subscribing needs your consent to receive the list's emails (true).")
         if let rawEmail, EmailAddress(rawEmail) == nil { fields.fail("email", "Not an email address.") }
         try fields.finish()
@@ -103,16 +105,20 @@ struct ListsController {
             throw KoblingError.invalid("/email", "Required.")
         }
         let token = SecretToken.generate()
-        let fromAccount = context.caller.map { EmailAddress($0.email) == email } ?? false
+        // Filed under the account only when the account has shown that the address is its own.
+        let fromAccount = context.caller.map { $0.emailVerified && EmailAddress($0.email) == email } ?? false
         let client = context.remoteAddress ?? "unknown"
         let subscription = SubscriptionRequest(
             listId: listId, email: email, name: name, accountId: fromAccount ? context.caller?.accountId : nil,
             source: fromAccount ? "account" : "web form from \(client)",
             limits: [("email:" + email.value, Self.perAddressPerHour), ("client:" + client, Self.perClientPerHour)],
-            confirmTokenHash: SecretToken.hash(token), confirmLifetime: Self.confirmLifetime)
-        let message = confirmationMessage(token: token, to: email, name: name)
+            confirmTokenHash: SecretToken.hash(token), confirmLifetime: Self.confirmLifetime, language: language)
+        let link = services.configuration.publicLink("/subscriptions/confirm?token=\(token)")
+        let notices = services.notices
         if try await services.database.requestSubscription(subscription, mail: { list in
-            OutboxMail(kind: MailKind.subscriptionConfirmation, recipient: email.value, message: try JSONEncoder().encode(message(list)))
+            let notice = Notice.subscriptionConfirmation(
+                name: name, listName: list.name, consentText: list.consentText, link: link, hours: Int(Self.confirmLifetime / 3600))
+            return try notices.outbox(MailKind.subscriptionConfirmation, notice, to: Mailbox(email.value, name: name), language: language)
         }) {
             services.outbox.wake()
         }
@@ -151,31 +157,6 @@ struct ListsController {
         return HTML.page(
             title: "Unsubscribed",
             body: "<p>\(HTML.escape(state.email)) no longer receives “\(HTML.escape(state.listName))”. / Du er afmeldt.</p>")
-    }
-
-    private func confirmationMessage(token: String, to email: EmailAddress, name: String?) -> @Sendable (MailingList) -> MailMessage {
-        let link = services.configuration.publicLink("/subscriptions/confirm?token=\(token)")
-        let sender = services.sender
-        return { list in
-            let text = """
-                Hej\(name.map { " " + $0 } ?? ""),
-
-                Please confirm that you want to receive “\(list.name)” from Kobling. Open this link
-                within 48 hours; until you do, nothing is sent:
-                Bekræft venligst, at du vil modtage “\(list.name)”:
-
-                \(link)
-
-                You agreed to: \(list.consentText)
-
-                If you did not ask for this, ignore this message.
-
-                — Kobling
-                """
-            return MailMessage(
-                from: sender, to: [Mailbox(email.value, name: name)],
-                subject: "Confirm your subscription / Bekræft din tilmelding: \(list.name)", text: text)
-        }
     }
 }
 

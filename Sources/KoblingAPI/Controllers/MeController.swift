@@ -10,6 +10,8 @@ struct MeController {
 
     func addRoutes(to routes: APIRoutes) {
         routes.add(.get, "/v1/me", .member, show)
+        routes.add(.patch, "/v1/me", .member, update)
+        routes.add(.post, "/v1/me/email", .member, changeEmail)
         routes.add(.delete, "/v1/me", .member, erase)
         routes.add(.get, "/v1/me/export", .member, export)
         routes.add(.delete, "/v1/me/memberships/{organisationId}", .member, leave)
@@ -26,6 +28,34 @@ struct MeController {
         guard let data = try await database.personalData(accountId: caller.accountId) else { throw KoblingError.unauthenticated() }
         let me = Me(account: data.account, person: data.personDocument.map(JSONFragment.init), memberships: data.memberships)
         return try JSONResponse.make(me, headers: [.cacheControl: "no-store"])
+    }
+
+    /// Sets what the owner chooses about the account itself: the language Kobling writes in.
+    @Sendable func update(_ request: Request, context: KoblingContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        var fields = try BodyFields(try await RequestBody.json(request, context: context, mergePatch: true), allowed: ["language"])
+        let language = fields.language("language")
+        try fields.finish()
+        if let language { _ = try await database.setLanguage(accountId: caller.accountId, language) }
+        return try await show(request, context: context)
+    }
+
+    /// Asks for a link to verify an address: the account's own while it is unverified, or a new
+    /// one, which becomes the account's only once its link is opened. 202 with the account, whose
+    /// `pendingEmail` then shows the new address.
+    @Sendable func changeEmail(_ request: Request, context: KoblingContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["email"])
+        let rawEmail = fields.required("email", maxLength: 254)
+        let email = rawEmail.flatMap(EmailAddress.init)
+        if rawEmail != nil && email == nil { fields.fail("email", "Not an email address.") }
+        try fields.finish()
+        guard let email else { throw KoblingError.invalid([]) }
+        let verification = try services.addressVerification(
+            to: email, name: nil, language: caller.language, change: email.value != caller.email)
+        let account = try await database.requestAddressVerification(accountId: caller.accountId, verification)
+        services.outbox.wake()
+        return try JSONResponse.make(account, status: .accepted, headers: [.cacheControl: "no-store"])
     }
 
     /// The right of access: everything held about the caller, as one JSON document.

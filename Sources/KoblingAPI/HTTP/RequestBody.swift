@@ -134,6 +134,23 @@ struct BodyFields {
         return false
     }
 
+    /// A language Kobling writes in: `.none` when the field is absent, `.some(nil)` when it is
+    /// null (the hub's default).
+    mutating func language(_ key: String) -> PreferredLanguage?? {
+        let codes = PreferredLanguage.allCases.map(\.rawValue)
+        switch patch.raw(key) {
+        case nil: return .none
+        case .null?: return .some(nil)
+        case .string(let code)? where PreferredLanguage(rawValue: code) != nil: return .some(PreferredLanguage(rawValue: code))
+        case .string?:
+            patch.validator.add("/\(key)", "Kobling writes in \(codes.joined(separator: " or ")); expected one of those or null.")
+            return .none
+        case let other?:
+            patch.validator.add("/\(key)", "Expected one of \(codes.joined(separator: ", ")) or null, got \(other.typeName).")
+            return .none
+        }
+    }
+
     mutating func fail(_ key: String, _ detail: String) {
         patch.validator.add("/\(key)", detail)
     }

@@ -8,10 +8,22 @@ struct AccountRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var role: String
     var createdAt: String
     var passwordChangedAt: String
+    var emailVerifiedAt: String?
+    var language: String?
 
     enum Columns {
         static let email = Column(CodingKeys.email)
     }
+}
+
+struct AddressVerificationRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "addressVerification"
+    var tokenHash: String
+    var accountId: String
+    var email: String
+    var createdAt: String
+    var expiresAt: String
+    var usedAt: String?
 }
 
 struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {

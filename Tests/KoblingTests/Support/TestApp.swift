@@ -26,7 +26,7 @@ struct TestApp {
         let (clock, time) = Clock.manual(Date(timeIntervalSince1970: 1_795_000_000))
         self.time = time
         let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock, access: configuration.access)
-        services = AppServices(
+        services = try AppServices(
             configuration: configuration, database: database, mail: mail ?? FileMailTransport(directory: configuration.mailDirectory),
             clock: clock, outboxSettings: outbox)
     }
@@ -52,10 +52,37 @@ struct TestApp {
             .map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
     }
 
+    /// The token of the newest mailed link to `recipient` that starts with `prefix`. (Mail queued
+    /// together goes out in no particular order, so the newest message may be another.)
+    func mailedToken(_ prefix: String, to recipient: String) async throws -> String {
+        let mail = try await sentMail().last {
+            ($0.contains("To: \(recipient)") || $0.contains("<\(recipient)>")) && Mailed.token(prefix, in: $0) != nil
+        }
+        return try #require(mail.flatMap { Mailed.token(prefix, in: $0) }, "no mail to \(recipient) with a \(prefix) link")
+    }
+
+    /// Signs up and opens the emailed verification link, as a new member does.
+    func verifiedSignup(_ client: any TestClientProtocol, _ email: String, name: String = "Test Person") async throws -> Member {
+        let member = try await client.signup(email, name: name)
+        let token = try await mailedToken("https://kobling.test/verify-email?token=", to: email)
+        let verified = try await client.request(.post, "/v1/auth/verify-email", json: #"{"token":"\#(token)"}"#)
+        #expect(verified.status == .ok, "verification failed: \(verified.text)")
+        return member
+    }
+
     /// Makes an organiser account directly in the database, as `kobling organiser create` does.
     func makeOrganiser(email: String = "organiser@kobling.test", password: String = "organiser password 1") async throws {
         let hash = try await PasswordHasher(cost: 4).hash(password)
         _ = try await database.ensureOrganiser(email: EmailAddress(email)!, passwordHash: hash, name: "Organiser")
+    }
+}
+
+/// The token of the first link in a sent message that starts with `prefix`.
+enum Mailed {
+    static func token(_ prefix: String, in mail: String) -> String? {
+        let body = QuotedPrintable.decode(mail)
+        guard let range = body.range(of: prefix) else { return nil }
+        return String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
     }
 }
 
