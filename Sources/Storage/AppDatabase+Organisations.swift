@@ -16,7 +16,7 @@ public struct OrganisationFilter: Sendable, Equatable {
 }
 
 extension AppDatabase {
-    public func organisations(_ filter: OrganisationFilter, page: PageRequest) async throws -> Page<Organisation> {
+    public func organisations(_ filter: OrganisationFilter, page: PageRequest) async throws -> DocumentList {
         var query = ListQuery()
         if let kind = filter.kind { query.require("o.kind = ?", kind.rawValue) }
         if let tag = filter.tag {
@@ -27,18 +27,16 @@ extension AppDatabase {
             query.require("o.id IN (SELECT organisationId FROM organisationSearch WHERE organisationSearch MATCH ?)", match)
         }
         query.after(page, table: "o")
-        let sql = "SELECT o.* FROM organisation o \(query.whereClause) \(query.orderAndLimit(page, table: "o"))"
-        let arguments = query.arguments
-        let organisations = try await read { db in
-            let records = try OrganisationRecord.fetchAll(db, sql: sql, arguments: arguments)
-            let tags = try self.organisationTags(records.map(\.id), db)
-            return records.map { $0.organisation(tags: tags[$0.id] ?? []) }
-        }
-        return Page(fetched: organisations, limit: page.limit) { [SearchText.sortKey($0.name), $0.id] }
+        let sql = "SELECT o.document, o.sortKey, o.id FROM organisation o \(query.whereClause) \(query.orderAndLimit(page, table: "o"))"
+        return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }
 
     public func organisation(id: String) async throws -> Organisation? {
         try await read { db in try self.fetchOrganisation(id: id, db) }
+    }
+
+    public func organisationDocument(id: String) async throws -> StoredDocument? {
+        try await document(sql: "SELECT document, version FROM organisation WHERE id = ?", arguments: [id])
     }
 
     /// Creates an organisation; its creator (if a person) becomes its first admin.

@@ -5,8 +5,7 @@ import KoblingCore
 
 extension AppDatabase {
     /// One page of the directory, each person as the viewer may see them, as their rendered JSON
-    /// documents joined by commas. The directory is the hottest read of the API, so it copies
-    /// document bytes straight from SQLite without decoding them.
+    /// documents joined by commas.
     public func people(_ filter: PeopleFilter, viewer: Viewer, page: PageRequest) async throws -> DocumentList {
         // ?1: the viewer is an organiser; ?2: the viewer's account.
         var query = ListQuery(arguments: [viewer.isOrganiser, viewer.accountId])
@@ -40,41 +39,16 @@ extension AppDatabase {
             SELECT CASE WHEN \(sees) THEN p.documentFull ELSE p.documentPublic END, p.sortKey, p.id
             FROM person p \(query.whereClause) \(query.orderAndLimit(page, table: "p"))
             """
-        let finalArguments = query.arguments
-        // One SELECT is consistent on its own, so no read transaction is needed around it.
-        return try await readStatement { db in
-            let statement = try db.cachedStatement(sql: sql)
-            let rows = try Row.fetchCursor(statement, arguments: finalArguments)
-            var list = DocumentList()
-            list.joined.reserveCapacity(page.limit * 512)
-            var lastKey: [String] = []
-            while let row = try rows.next() {
-                if list.count == page.limit {
-                    list.nextCursor = Cursor.encode(lastKey)
-                    break
-                }
-                if list.count > 0 { list.joined.append(UInt8(ascii: ",")) }
-                // The document's bytes straight from SQLite: they were valid JSON when written.
-                if let text = sqlite3_column_text(statement.sqliteStatement, 0) {
-                    let length = Int(sqlite3_column_bytes(statement.sqliteStatement, 0))
-                    list.joined.append(contentsOf: UnsafeBufferPointer(start: text, count: length))
-                }
-                list.count += 1
-                if list.count == page.limit { lastKey = [row[1], row[2]] }
-            }
-            return list
-        }
+        return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }
 
     /// A person's profile rendered for the viewer, or nil when there is no such person.
-    public func personDocument(id: String, viewer: Viewer) async throws -> (document: String, version: Int)? {
-        try await read { db in
-            try Row.fetchOne(db, sql: """
+    public func personDocument(id: String, viewer: Viewer) async throws -> StoredDocument? {
+        try await document(
+            sql: """
                 SELECT CASE WHEN ?1 OR (?2 IS NOT NULL AND accountId = ?2) THEN documentFull ELSE documentPublic END, version
-                FROM person WHERE id = ?
+                FROM person WHERE id = ?3
                 """, arguments: [viewer.isOrganiser, viewer.accountId, id])
-                .map { ($0[0], $0[1]) }
-        }
     }
 
     /// The account that owns a person profile, if any.

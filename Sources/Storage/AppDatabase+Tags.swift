@@ -3,21 +3,23 @@ import KoblingCore
 
 extension AppDatabase {
     /// The vocabulary, by English label; `text` matches either label and the synonyms.
-    public func tags(kind: TagKind?, text: String?, page: PageRequest) async throws -> Page<Tag> {
+    public func tags(kind: TagKind?, text: String?, page: PageRequest) async throws -> DocumentList {
         var query = ListQuery()
         if let kind { query.require("tag.kind = ?", kind.rawValue) }
         if let text, let match = SearchText.fts5Query(text) {
             query.require("tag.id IN (SELECT tagId FROM tagSearch WHERE tagSearch MATCH ?)", match)
         }
         query.after(page, table: "tag")
-        let sql = "SELECT * FROM tag \(query.whereClause) \(query.orderAndLimit(page, table: "tag"))"
-        let arguments = query.arguments
-        let records = try await read { db in try TagRecord.fetchAll(db, sql: sql, arguments: arguments) }
-        return Page(fetched: records, limit: page.limit) { [$0.sortKey, $0.id] }.map(\.tag)
+        let sql = "SELECT tag.document, tag.sortKey, tag.id FROM tag \(query.whereClause) \(query.orderAndLimit(page, table: "tag"))"
+        return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }
 
     public func tag(id: String) async throws -> Tag? {
         try await read { db in try TagRecord.fetchOne(db, key: id)?.tag }
+    }
+
+    public func tagDocument(id: String) async throws -> StoredDocument? {
+        try await document(sql: "SELECT document FROM tag WHERE id = ?", arguments: [id])
     }
 
     public func createTag(_ body: JSONValue) async throws -> Tag {

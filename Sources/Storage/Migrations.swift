@@ -1,4 +1,5 @@
 import GRDB
+import KoblingCore
 
 extension AppDatabase {
     /// The schema's history. A migration that has shipped is never edited: change the schema with
@@ -280,6 +281,29 @@ extension AppDatabase {
                 CREATE INDEX account_verified ON account(emailVerifiedAt);
                 """)
         }
+        migrator.registerMigration("v8 tags and organisations keep their JSON documents") { db in
+            try db.execute(sql: """
+                ALTER TABLE tag ADD COLUMN document TEXT NOT NULL DEFAULT '';
+                ALTER TABLE organisation ADD COLUMN document TEXT NOT NULL DEFAULT '';
+                """)
+            try renderDocuments(db)
+        }
         return migrator
+    }
+
+    /// Renders the stored document of every tag and organisation from its columns: after a
+    /// migration that adds the column, or one that changes what the document holds.
+    static func renderDocuments(_ db: Database) throws {
+        for var record in try TagRecord.fetchAll(db) {
+            record.document = JSONDocument.render(record.tag)
+            try record.update(db, columns: ["document"])
+        }
+        let tags = Dictionary(
+            grouping: try Row.fetchAll(db, sql: "SELECT organisationId, tagId FROM organisationTag ORDER BY organisationId, position")
+        ) { $0["organisationId"] as String }.mapValues { $0.map { $0["tagId"] as String } }
+        for var record in try OrganisationRecord.fetchAll(db) {
+            record.document = JSONDocument.render(record.organisation(tags: tags[record.id] ?? []))
+            try record.update(db, columns: ["document"])
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import KoblingCore
@@ -76,6 +77,33 @@ import Testing
         let reopened = try AppDatabase.open(path: app.services.configuration.resolvedDatabasePath)
         #expect(try await reopened.credentials(email: EmailAddress("keep@example.dk")!) != nil)
         #expect(await reopened.isReady())
+    }
+
+    /// Tags and organisations made before they kept their documents get them when migrated, as
+    /// the API then answers them.
+    @Test func theDocumentsMigrationRendersWhatWasThereBefore() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let queue = try DatabaseQueue(path: folder.appendingPathComponent("old.sqlite").path)
+        try AppDatabase.migrator.migrate(queue, upTo: "v7 verified addresses and preferred languages")
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO tag (id, kind, labelDa, labelEn, synonyms, sortKey) VALUES ('retinal-imaging', 'data_modality', 'Nethindebilleder', 'Retinal imaging', '["fundus"]', 'retinal imaging');
+                INSERT INTO organisation (id, kind, name, sortKey, description, website, region, createdAt, updatedAt, version)
+                  VALUES ('org_eye', 'startup', 'Øjeblik AI', 'øjeblik ai', 'Screening', NULL, 'Hovedstaden', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 3);
+                INSERT INTO organisationTag (organisationId, tagId, position) VALUES ('org_eye', 'retinal-imaging', 0);
+                """)
+        }
+        try AppDatabase.migrator.migrate(queue)
+        let (tag, organisation) = try await queue.read { db in
+            (try String.fetchOne(db, sql: "SELECT document FROM tag"), try String.fetchOne(db, sql: "SELECT document FROM organisation"))
+        }
+        #expect(tag == JSONDocument.render(Tag(id: "retinal-imaging", kind: .dataModality, label: .init(da: "Nethindebilleder", en: "Retinal imaging"), synonyms: ["fundus"])))
+        #expect(organisation == JSONDocument.render(Organisation(
+            id: "org_eye", kind: .startup, name: "Øjeblik AI", description: "Screening", region: "Hovedstaden", tags: ["retinal-imaging"],
+            createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-02T00:00:00Z", version: 3)))
+        #expect(organisation?.contains(#""tags":["retinal-imaging"]"#) == true)
     }
 
     func loadSeed() throws -> SeedData {

@@ -23,7 +23,7 @@ struct OrganisationsController {
         let filter = OrganisationFilter(
             kind: query.enumeration("kind", OrganisationKind.self), tag: query.string("tag"), region: query.string("region"), text: query.string("q"))
         let page = try query.page()
-        return try JSONResponse.make(ListBody(page: try await database.organisations(filter, page: page)))
+        return JSONResponse.page(ofDocuments: try await database.organisations(filter, page: page))
     }
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -33,10 +33,10 @@ struct OrganisationsController {
     }
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
-        guard let organisation = try await database.organisation(id: try context.parameters.require("id")) else {
+        guard let organisation = try await database.organisationDocument(id: try context.parameters.require("id")) else {
             throw KoblingError.notFound("No such organisation.")
         }
-        return try respond(organisation, status: .ok)
+        return JSONResponse.document(organisation)
     }
 
     @Sendable func update(_ request: Request, context: KoblingContext) async throws -> Response {

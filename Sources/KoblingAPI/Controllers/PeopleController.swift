@@ -65,9 +65,9 @@ struct PeopleController {
     }
 
     private func respond(id: String, context: KoblingContext, status: HTTPResponse.Status) async throws -> Response {
-        guard let (document, version) = try await database.personDocument(id: id, viewer: Viewer(context.caller)) else {
+        guard let document = try await database.personDocument(id: id, viewer: Viewer(context.caller)) else {
             throw KoblingError.notFound("No such person.")
         }
-        return JSONResponse.raw(Array(document.utf8), status: status, headers: [.eTag: EntityTag.make(version: version)])
+        return JSONResponse.document(document, status: status)
     }
 }

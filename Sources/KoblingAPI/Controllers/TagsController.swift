@@ -20,7 +20,7 @@ struct TagsController {
         let kind = query.enumeration("kind", TagKind.self)
         let text = query.string("q")
         let page = try query.page()
-        return try JSONResponse.make(ListBody(page: try await database.tags(kind: kind, text: text, page: page)))
+        return JSONResponse.page(ofDocuments: try await database.tags(kind: kind, text: text, page: page))
     }
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -28,8 +28,8 @@ struct TagsController {
     }
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
-        guard let tag = try await database.tag(id: try context.parameters.require("id")) else { throw KoblingError.notFound("No such tag.") }
-        return try JSONResponse.make(tag)
+        guard let tag = try await database.tagDocument(id: try context.parameters.require("id")) else { throw KoblingError.notFound("No such tag.") }
+        return JSONResponse.document(tag)
     }
 
     @Sendable func update(_ request: Request, context: KoblingContext) async throws -> Response {

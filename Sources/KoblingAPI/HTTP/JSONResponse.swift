@@ -31,6 +31,11 @@ enum JSONResponse {
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
 
+    /// One document rendered ahead of time, with its ETag when it has a version.
+    static func document(_ document: StoredDocument, status: HTTPResponse.Status = .ok) -> Response {
+        raw(document.bytes, status: status, headers: document.version.map { [.eTag: EntityTag.make(version: $0)] } ?? [:])
+    }
+
     static func noContent() -> Response {
         Response(status: .noContent)
     }

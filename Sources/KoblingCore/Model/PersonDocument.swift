@@ -35,12 +35,6 @@ public enum PersonDocument {
         let links: [Link]?
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     public static func full(_ person: Person) -> String {
         render(Full(
             id: person.id, name: person.name, headline: person.headline, bio: person.bio, roles: person.roles,
@@ -61,7 +55,6 @@ public enum PersonDocument {
     }
 
     private static func render(_ value: some Encodable) -> String {
-        // Encoding plain strings, numbers and arrays cannot fail.
-        String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        JSONDocument.render(value)
     }
 }

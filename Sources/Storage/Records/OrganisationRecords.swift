@@ -13,8 +13,11 @@ struct OrganisationRecord: Codable, FetchableRecord, PersistableRecord, Sendable
     var createdAt: String
     var updatedAt: String
     var version: Int
+    /// The organisation as JSON, rendered when it is written.
+    var document: String
 
     init(_ organisation: Organisation) {
+        document = JSONDocument.render(organisation)
         id = organisation.id
         kind = organisation.kind.rawValue
         name = organisation.name
@@ -42,8 +45,11 @@ struct TagRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var labelEn: String
     var synonyms: String
     var sortKey: String
+    /// The tag as JSON, rendered when it is written.
+    var document: String
 
     init(_ tag: Tag) {
+        document = JSONDocument.render(tag)
         id = tag.id
         kind = tag.kind.rawValue
         labelDa = tag.label.da
