@@ -98,7 +98,7 @@ public struct IssueDraft: Sendable, Equatable {
 }
 
 extension AppDatabase {
-    private static let issueSelect = """
+    static let issueSelect = """
         SELECT i.*, l.name AS listName FROM newsletterIssue i JOIN mailingList l ON l.id = i.listId
         """
 
@@ -327,41 +327,20 @@ extension AppDatabase {
         }
     }
 
-    /// Marks sent the sending issues with nothing left queued or in flight.
-    public func finishCompletedIssues() async throws {
+    /// Marks sent the sending issues with nothing left queued or in flight, and stores each one's
+    /// archive renderings in the same transaction: a sent issue is never without them.
+    public func finishCompletedIssues(render: @escaping ArchiveRenderer) async throws {
         let now = self.now
         try await write { db in
-            try db.execute(
-                sql: """
+            let finished = try String.fetchAll(
+                db, sql: """
                     UPDATE newsletterIssue SET status = 'sent', sentAt = ?, updatedAt = ?, version = version + 1
                     WHERE status = 'sending'
                       AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.issueId = newsletterIssue.id AND o.status IN ('queued', 'sending'))
+                    RETURNING id
                     """,
                 arguments: [now, now])
-        }
-    }
-
-    /// Sent issues, newest first, optionally of one list: the public archive.
-    public func archive(listId: String?, page: PageRequest) async throws -> Page<ArchivedIssue> {
-        try await read { db in
-            var query = ListQuery()
-            query.require("i.status = 'sent'")
-            if let listId { query.require("i.listId = ?", listId) }
-            if let after = page.after, after.count == 2 { query.require("(i.sentAt, i.id) < (?, ?)", after[0], after[1]) }
-            let rows = try Row.fetchAll(
-                db, sql: Self.issueSelect + " \(query.whereClause) ORDER BY i.sentAt DESC, i.id DESC LIMIT \(page.limit + 1)",
-                arguments: query.arguments)
-            return Page(fetched: rows.map(ArchivedIssue.init), limit: page.limit) { [$0.sentAt, $0.id] }
-        }
-    }
-
-    /// One sent issue; 404 for an issue that is unknown or not sent.
-    public func archivedIssue(id: String) async throws -> ArchivedIssue {
-        try await read { db in
-            guard let row = try Row.fetchOne(db, sql: Self.issueSelect + " WHERE i.id = ? AND i.status = 'sent'", arguments: [id]) else {
-                throw KoblingError.notFound("No such issue in the archive.")
-            }
-            return ArchivedIssue(row)
+            for id in finished { try self.renderArchive(where: "i.id = ?", [id], render, db) }
         }
     }
 }

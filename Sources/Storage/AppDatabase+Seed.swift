@@ -3,8 +3,9 @@ import KoblingCore
 
 extension AppDatabase {
     /// Loads the demo community, adding only what is not there yet (by id), so that seeding twice
-    /// changes nothing and never overwrites what people have since edited.
-    public func seed(_ data: SeedData) async throws -> SeedReport {
+    /// changes nothing and never overwrites what people have since edited. Sent issues are
+    /// rendered for the archive with `renderArchive`.
+    public func seed(_ data: SeedData, renderArchive: @escaping ArchiveRenderer) async throws -> SeedReport {
         let now = self.now
         return try await write { db in
             var report = SeedReport()
@@ -36,7 +37,10 @@ extension AppDatabase {
                     report.memberships += db.changesCount
                 }
             }
-            if let newsletter = data.newsletter { try seedNewsletter(newsletter, now: now, report: &report, db) }
+            if let newsletter = data.newsletter {
+                try seedNewsletter(newsletter, now: now, report: &report, db)
+                try self.renderArchive(where: "i.status = 'sent' AND i.archiveEntry IS NULL", [], renderArchive, db)
+            }
             return report
         }
     }

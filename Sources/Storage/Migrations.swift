@@ -288,6 +288,15 @@ extension AppDatabase {
                 """)
             try renderDocuments(db)
         }
+        migrator.registerMigration("v9 the archive keeps its renderings") { db in
+            // Filled when an issue is sent, and for every sent issue when the server starts.
+            try db.execute(sql: """
+                ALTER TABLE newsletterIssue ADD COLUMN archiveEntry TEXT;
+                ALTER TABLE newsletterIssue ADD COLUMN archiveDocument TEXT;
+                ALTER TABLE newsletterIssue ADD COLUMN archiveHTML TEXT;
+                ALTER TABLE newsletterIssue ADD COLUMN archiveSubject TEXT;
+                """)
+        }
         return migrator
     }
 

@@ -119,6 +119,8 @@ struct Serve: AsyncParsableCommand {
         let services = try await Thread.run(name: "kobling.start") {
             Result { try AppServices(configuration: settings, database: database, mail: mail, metrics: registry, outboxSettings: outboxSettings) }
         }.get()
+        // The archive's pages carry links to this server: rendered again in case its address changed.
+        try await database.refreshArchive(render: IssueTemplates(configuration: configuration).archive)
         try await buildApplication(services, logger: logger).runService()
     }
 }
@@ -140,9 +142,10 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "The folder with tags.json, organisations.json, people.json and newsletter.json.") var from = "seed"
 
     func run() async throws {
-        let database = try await common.openDatabase(try common.configuration())
+        let configuration = try common.configuration()
+        let database = try await common.openDatabase(configuration)
         let data = try SeedFiles.load(from: URL(fileURLWithPath: from))
-        let report = try await database.seed(data)
+        let report = try await database.seed(data, renderArchive: IssueTemplates(configuration: configuration).archive)
         print("Seeded from \(from): \(report).")
     }
 }

@@ -137,6 +137,16 @@ import Testing
                 for personal in ["Åse", "aase@", "bo@example.dk", "Carl", "/v1/unsubscribe/"] { #expect(!text.contains(personal), "\(personal) in the archive") }
             }
             #expect(try await client.request(.get, "/archive").text.contains("/archive/\(issue)"))
+            #expect(items.first?["url"] as? String == "https://kobling.test/archive/\(issue)")
+            #expect(items.first?["html"] == nil)
+            #expect(try archived.json()["html"] is String)
+            // Rendered again for a server at another address, the links follow it.
+            var moved = app.services.configuration
+            moved.publicBaseURL = "https://hub.example.org"
+            try await app.database.refreshArchive(render: IssueTemplates(configuration: moved).archive)
+            let again = try await client.request(.get, "/v1/newsletter/archive").items()
+            #expect(again.first?["url"] as? String == "https://hub.example.org/archive/\(issue)")
+            #expect(try await client.request(.get, "/archive/\(issue)").text.contains("https://hub.example.org/archive/\(issue)"))
             let draft = try await Self.issue(client, list: list, as: organiser)
             #expect(try await client.request(.get, "/v1/newsletter/archive/\(draft)").status == .notFound)
             #expect(try await client.request(.get, "/archive/\(draft)").status == .notFound)

@@ -33,9 +33,9 @@ import Testing
         #expect(data.tags.count >= 100)
         #expect(data.people.count >= 35)
         #expect(data.organisations.filter { $0.kind == .startup }.count >= 8)
-        let first = try await app.database.seed(data)
+        let first = try await app.database.seed(data, renderArchive: app.renderArchive)
         #expect(first.tags == data.tags.count && first.people == data.people.count)
-        let second = try await app.database.seed(data)
+        let second = try await app.database.seed(data, renderArchive: app.renderArchive)
         #expect(second == SeedReport())
 
         try await app.test { client in
@@ -58,7 +58,7 @@ import Testing
 
     @Test func aBackupIsAConsistentCopy() async throws {
         let app = try TestApp()
-        _ = try await app.database.seed(try loadSeed())
+        _ = try await app.database.seed(try loadSeed(), renderArchive: app.renderArchive)
         let copyPath = app.folder.appendingPathComponent("backup.sqlite").path
         try await app.database.backup(to: copyPath)
         let copy = try AppDatabase.open(path: copyPath)

@@ -105,7 +105,8 @@ import Testing
     @Test func aReleasedPoolsThreadsEnd() async throws {
         var pool: WorkerPool? = WorkerPool(name: "kbl-released", limits: .init(threads: 2))
         _ = try await pool!.run { 1 }
-        #expect(Self.threads(named: "kbl-released") == 2, "a worker and the deadline sweeper")
+        // A worker and the deadline sweeper (each names itself once it runs).
+        try await waitUntil { Self.threads(named: "kbl-released") == 2 }
         pool = nil
         // The threads and the deadline sweeper end once the pool is gone.
         try await waitUntil { Self.threads(named: "kbl-released") == 0 }

@@ -31,7 +31,7 @@ public struct AppServices: Sendable {
         notices = try NoticeMail(configuration: configuration)
         let newsletter = NewsletterMail(database: database, configuration: configuration)
         self.newsletter = newsletter
-        outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings) { delivery, recipient in
+        outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings, renderArchive: newsletter.templates.archive) { delivery, recipient in
             try newsletter.compose(delivery, to: recipient)
         }
         self.configuration = configuration

@@ -181,6 +181,11 @@ enum HTML {
         Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// A whole HTML document rendered ahead of time, as its bytes.
+    static func document(_ html: [UInt8]) -> Response {
+        Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: html)))
+    }
+
     static func page(title: String, body: String, status: HTTPResponse.Status = .ok) -> Response {
         let html = """
             <!doctype html>

@@ -13,17 +13,17 @@ final class NewsletterMail: Sendable {
     private let configuration: AppConfiguration
     /// Issues being sent, compiled: their content no longer changes once sending starts.
     private let compiled = Mutex<[String: Compiled]>([:])
-    /// Sent issues as the archive renders them.
-    private let archive = Mutex<[String: RenderedIssue]>([:])
+    let templates: IssueTemplates
 
     init(database: AppDatabase, configuration: AppConfiguration) {
         self.database = database
         self.configuration = configuration
+        templates = IssueTemplates(configuration: configuration)
     }
 
     /// Where anyone can read a sent issue.
     func archiveURL(issueId: String) -> String {
-        configuration.publicLink("/archive/\(issueId)")
+        templates.archiveURL(issueId: issueId)
     }
 
     func unsubscribeURL(token: String) -> String {
@@ -41,28 +41,8 @@ final class NewsletterMail: Sendable {
     }
 
     /// Compiles an issue's content, checked when it was written.
-    func template(id: String, listName: String, subject: String, preheader: String, body: String) throws -> IssueTemplate {
-        do {
-            return try IssueTemplate(
-                IssueContent(listName: listName, subject: subject, preheader: preheader, body: body), archiveURL: archiveURL(issueId: id))
-        } catch IssueTemplate.Invalid.template(let field, let detail) {
-            throw KoblingError.invalid("/\(field)", detail)
-        }
-    }
-
     func template(_ issue: NewsletterIssue) throws -> IssueTemplate {
-        try template(id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body)
-    }
-
-    /// A sent issue as the archive shows it, rendered for no reader. Sent issues never change, so
-    /// each is rendered once.
-    func archived(_ issue: ArchivedIssue) throws -> RenderedIssue {
-        if let rendered = archive.withLock({ $0[issue.id] }) { return rendered }
-        let rendered = try template(
-            id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body
-        ).render(for: nil)
-        archive.withLock { $0[issue.id] = rendered }
-        return rendered
+        try templates.template(id: issue.id, listName: issue.listName, subject: issue.subject, preheader: issue.preheader, body: issue.body)
     }
 
     /// The message of one newsletter row, for the outbox worker (on its own thread): the issue's

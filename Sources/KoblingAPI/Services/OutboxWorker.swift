@@ -58,6 +58,8 @@ public final class OutboxWorker: Service, Sendable {
 
     private let database: AppDatabase
     private let composeNewsletter: NewsletterComposer
+    /// Renders an issue for the archive once its last message is out.
+    private let renderArchive: ArchiveRenderer
     private let settings: Settings
     private let logger: Logger
     private let state = Mutex(State())
@@ -69,9 +71,11 @@ public final class OutboxWorker: Service, Sendable {
 
     public init(
         database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(),
-        logger: Logger = Logger(label: "kobling.outbox"), composeNewsletter: @escaping NewsletterComposer
+        logger: Logger = Logger(label: "kobling.outbox"), renderArchive: @escaping ArchiveRenderer,
+        composeNewsletter: @escaping NewsletterComposer
     ) {
         self.composeNewsletter = composeNewsletter
+        self.renderArchive = renderArchive
         stream = StreamBox(transport.makeStream())
         self.database = database
         self.settings = settings
@@ -148,7 +152,7 @@ public final class OutboxWorker: Service, Sendable {
         if let failure { throw failure }
         // Every outcome is written: the journal's copy is no longer needed.
         try await database.clearDeliveryJournal()
-        try await database.finishCompletedIssues()
+        try await database.finishCompletedIssues(render: renderArchive)
         return attempted
     }
 

@@ -33,6 +33,9 @@ struct TestApp {
 
     var database: AppDatabase { services.database }
 
+    /// Renders sent issues for the archive, as the server does.
+    var renderArchive: ArchiveRenderer { IssueTemplates(configuration: services.configuration).archive }
+
     func application() -> some ApplicationProtocol {
         buildApplication(services, logger: Logger(label: "test"))
     }
