@@ -19,24 +19,28 @@ extension AppDatabase {
     /// cursor, and fetches at most `limit + 1` rows: the extra row only says that there is more.
     func documentPage(sql: String, arguments: StatementArguments, limit: Int) async throws -> DocumentList {
         // One SELECT is consistent on its own, so no read transaction is needed around it.
-        try await readStatement { db in
-            let statement = try db.cachedStatement(sql: sql)
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
-            var list = DocumentList()
-            list.joined.reserveCapacity(limit * 512)
-            var lastKey: [String] = []
-            while let row = try rows.next() {
-                if list.count == limit {
-                    list.nextCursor = Cursor.encode(lastKey)
-                    break
-                }
-                if list.count > 0 { list.joined.append(UInt8(ascii: ",")) }
-                Self.appendColumn(0, of: statement, to: &list.joined)
-                list.count += 1
-                if list.count == limit { lastKey = (1..<row.count).map { row[$0] } }
+        try await readStatement { db in try Self.documents(sql: sql, arguments: arguments, limit: limit, db) }
+    }
+
+    /// The documents `sql` selects, as `documentPage` reads them, within a read of the caller's.
+    /// Without a limit, every row.
+    static func documents(sql: String, arguments: StatementArguments, limit: Int = .max, _ db: Database) throws -> DocumentList {
+        let statement = try db.cachedStatement(sql: sql)
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        var list = DocumentList()
+        list.joined.reserveCapacity(min(limit, 64) * 512)
+        var lastKey: [String] = []
+        while let row = try rows.next() {
+            if list.count == limit {
+                list.nextCursor = Cursor.encode(lastKey)
+                break
             }
-            return list
+            if list.count > 0 { list.joined.append(UInt8(ascii: ",")) }
+            appendColumn(0, of: statement, to: &list.joined)
+            list.count += 1
+            if list.count == limit { lastKey = (1..<row.count).map { row[$0] } }
         }
+        return list
     }
 
     /// The document of the first row `sql` selects (and, as a second column, its version), or
@@ -58,5 +62,33 @@ extension AppDatabase {
             let length = Int(sqlite3_column_bytes(statement.sqliteStatement, index))
             bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: length))
         }
+    }
+}
+
+extension AppDatabase {
+    /// Renders every stored document that is empty: those of rows made before their table kept
+    /// one (a migration adds the column empty), or emptied by a migration that changes what the
+    /// document holds. Run when the database opens, after the migrations, so that migrations
+    /// never depend on how today's code renders.
+    func renderMissingDocuments(_ db: Database) throws {
+        for var record in try TagRecord.filter(sql: "document = ''").fetchAll(db) {
+            record.document = JSONDocument.render(record.tag)
+            try record.update(db, columns: ["document"])
+        }
+        let organisations = try OrganisationRecord.filter(sql: "document = ''").fetchAll(db)
+        if !organisations.isEmpty {
+            let tags = Dictionary(
+                grouping: try Row.fetchAll(db, sql: "SELECT organisationId, tagId FROM organisationTag ORDER BY organisationId, position")
+            ) { $0["organisationId"] as String }.mapValues { $0.map { $0["tagId"] as String } }
+            for var record in organisations {
+                record.document = JSONDocument.render(record.organisation(tags: tags[record.id] ?? []))
+                try record.update(db, columns: ["document"])
+            }
+        }
+        for var record in try MailingListRecord.filter(sql: "document = ''").fetchAll(db) {
+            record.document = JSONDocument.render(record.model)
+            try record.update(db, columns: ["document"])
+        }
+        try renderMemberships(where: "m.document = ''", [], db)
     }
 }

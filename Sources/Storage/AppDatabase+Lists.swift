@@ -67,6 +67,17 @@ struct MailingListRecord: Codable, FetchableRecord, PersistableRecord, Sendable 
     var description: String
     var consentText: String
     var createdAt: String
+    /// The list as JSON, rendered when it is written.
+    var document: String
+
+    init(id: String, name: String, description: String, consentText: String, createdAt: String) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.consentText = consentText
+        self.createdAt = createdAt
+        document = JSONDocument.render(MailingList(id: id, name: name, description: description, consentText: consentText, createdAt: createdAt))
+    }
 
     var model: MailingList {
         MailingList(id: id, name: name, description: description, consentText: consentText, createdAt: createdAt)
@@ -80,10 +91,9 @@ extension AppDatabase {
         return record.model
     }
 
-    public func lists() async throws -> [MailingList] {
-        try await read { db in
-            try MailingListRecord.order(Column("name"), Column("id")).fetchAll(db).map(\.model)
-        }
+    /// Every list, by name, as their stored documents.
+    public func lists() async throws -> DocumentList {
+        try await documentPage(sql: "SELECT document FROM mailingList ORDER BY name, id", arguments: [], limit: .max)
     }
 
     public func list(id: String) async throws -> MailingList? {

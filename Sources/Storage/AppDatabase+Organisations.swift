@@ -50,6 +50,7 @@ extension AppDatabase {
                 try db.execute(
                     sql: "INSERT INTO membership (organisationId, personId, role, createdAt) VALUES (?, ?, 'admin', ?)",
                     arguments: [organisation.id, adminPersonId, now])
+                try self.renderMemberships(where: "m.organisationId = ?", [organisation.id], db)
             }
             return organisation
         }
@@ -65,6 +66,7 @@ extension AppDatabase {
             try self.checkTags(updated.tags, pointer: "/tags", db)
             try OrganisationRecord(updated).update(db)
             try self.writeOrganisationIndexes(updated, db)
+            if updated.name != current.name { try self.renderMemberships(where: "m.organisationId = ?", [id], db) }
             return updated
         }
     }
@@ -78,17 +80,34 @@ extension AppDatabase {
 
     // MARK: Members
 
-    public func members(organisationId: String) async throws -> [Membership] {
+    /// An organisation's members, as their stored documents.
+    public func members(organisationId: String) async throws -> DocumentList {
         try await read { db in
             guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
-            return try self.memberships(where: "m.organisationId = ?", organisationId, db)
+            return try Self.documents(sql: Self.membershipDocuments + " WHERE m.organisationId = ? " + Self.membershipOrder, arguments: [organisationId], db)
         }
     }
 
-    public func memberships(personId: String) async throws -> [Membership] {
+    /// A person's memberships, as their stored documents.
+    public func memberships(personId: String) async throws -> DocumentList {
         try await read { db in
             guard try PersonRecord.exists(db, key: personId) else { throw KoblingError.notFound("No such person.") }
-            return try self.memberships(personId: personId, db)
+            return try Self.documents(sql: Self.membershipDocuments + " WHERE m.personId = ? " + Self.membershipOrder, arguments: [personId], db)
+        }
+    }
+
+    private static let membershipDocuments = """
+        SELECT m.document FROM membership m JOIN organisation o ON o.id = m.organisationId JOIN person p ON p.id = m.personId
+        """
+    private static let membershipOrder = "ORDER BY o.sortKey, p.sortKey, p.id"
+
+    /// Renders the stored documents of the memberships `condition` selects (on `m`, the
+    /// membership): whenever a membership, its organisation's name or its person's name changes.
+    func renderMemberships(where condition: String, _ arguments: StatementArguments, _ db: Database) throws {
+        for membership in try memberships(where: condition, arguments, db) {
+            try db.execute(
+                sql: "UPDATE membership SET document = ? WHERE organisationId = ? AND personId = ?",
+                arguments: [JSONDocument.render(membership), membership.organisationId, membership.personId])
         }
     }
 
@@ -120,6 +139,7 @@ extension AppDatabase {
                 INSERT INTO membership (organisationId, personId, role, title, createdAt) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (organisationId, personId) DO UPDATE SET role = excluded.role, title = excluded.title
                 """, arguments: [organisationId, personId, role.rawValue, title, now])
+            try self.renderMemberships(where: "m.organisationId = ? AND m.personId = ?", [organisationId, personId], db)
             let membership = try self.memberships(where: "m.organisationId = ? AND m.personId = ?", [organisationId, personId], db)[0]
             return (membership, existing == nil)
         }
@@ -143,7 +163,7 @@ extension AppDatabase {
         }
     }
 
-    private func memberships(where condition: String, _ arguments: StatementArguments, _ db: Database) throws -> [Membership] {
+    func memberships(where condition: String, _ arguments: StatementArguments, _ db: Database) throws -> [Membership] {
         try Row.fetchAll(db, sql: """
             SELECT m.organisationId, o.name AS organisationName, m.personId, p.name AS personName, m.role, m.title
             FROM membership m JOIN organisation o ON o.id = m.organisationId JOIN person p ON p.id = m.personId

@@ -80,6 +80,7 @@ extension AppDatabase {
             try self.checkTags(updated.tags, pointer: "/tags", db)
             try PersonRecord(updated, accountId: record.accountId).update(db)
             try self.writeTags(updated, db)
+            if updated.name != current.name { try self.renderMemberships(where: "m.personId = ?", [id], db) }
             return updated
         }
     }

@@ -37,6 +37,7 @@ extension AppDatabase {
                     report.memberships += db.changesCount
                 }
             }
+            try self.renderMemberships(where: "m.document = ''", [], db)
             if let newsletter = data.newsletter {
                 try seedNewsletter(newsletter, now: now, report: &report, db)
                 try self.renderArchive(where: "i.status = 'sent' AND i.archiveEntry IS NULL", [], renderArchive, db)

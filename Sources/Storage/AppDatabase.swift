@@ -74,6 +74,7 @@ public struct AppDatabase: Sendable {
         reads = WorkerPool(name: "kobling.db.read", limits: .init(threads: access.readers, queueLimit: access.queueLimit, maxWait: access.maxWait))
         writes = WorkerPool(name: "kobling.db.write", limits: .init(threads: 1, queueLimit: access.queueLimit, maxWait: access.maxWait))
         try Self.migrator.migrate(writer)
+        try writer.write { db in try self.renderMissingDocuments(db) }
     }
 
     public var load: Load { Load(reads: reads.load, writes: writes.load) }

@@ -282,11 +282,11 @@ extension AppDatabase {
                 """)
         }
         migrator.registerMigration("v8 tags and organisations keep their JSON documents") { db in
+            // Empty documents are rendered when the database opens (renderMissingDocuments).
             try db.execute(sql: """
                 ALTER TABLE tag ADD COLUMN document TEXT NOT NULL DEFAULT '';
                 ALTER TABLE organisation ADD COLUMN document TEXT NOT NULL DEFAULT '';
                 """)
-            try renderDocuments(db)
         }
         migrator.registerMigration("v9 the archive keeps its renderings") { db in
             // Filled when an issue is sent, and for every sent issue when the server starts.
@@ -297,22 +297,12 @@ extension AppDatabase {
                 ALTER TABLE newsletterIssue ADD COLUMN archiveSubject TEXT;
                 """)
         }
+        migrator.registerMigration("v10 memberships and mailing lists keep their JSON documents") { db in
+            try db.execute(sql: """
+                ALTER TABLE membership ADD COLUMN document TEXT NOT NULL DEFAULT '';
+                ALTER TABLE mailingList ADD COLUMN document TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
-    }
-
-    /// Renders the stored document of every tag and organisation from its columns: after a
-    /// migration that adds the column, or one that changes what the document holds.
-    static func renderDocuments(_ db: Database) throws {
-        for var record in try TagRecord.fetchAll(db) {
-            record.document = JSONDocument.render(record.tag)
-            try record.update(db, columns: ["document"])
-        }
-        let tags = Dictionary(
-            grouping: try Row.fetchAll(db, sql: "SELECT organisationId, tagId FROM organisationTag ORDER BY organisationId, position")
-        ) { $0["organisationId"] as String }.mapValues { $0.map { $0["tagId"] as String } }
-        for var record in try OrganisationRecord.fetchAll(db) {
-            record.document = JSONDocument.render(record.organisation(tags: tags[record.id] ?? []))
-            try record.update(db, columns: ["document"])
-        }
     }
 }

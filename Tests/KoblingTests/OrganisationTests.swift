@@ -42,6 +42,15 @@ import Testing
             #expect(nobody.status == .notFound)
             try nobody.problem()
             #expect(try await client.request(.patch, "/v1/organisations/\(id)", json: #"{"region":"Hovedstaden"}"#, as: omar).status == .ok)
+
+            // Memberships are read as stored documents: a new name or title shows at once on both sides.
+            #expect(try await client.request(.patch, "/v1/organisations/\(id)", json: #"{"name":"GazeLab Nordic"}"#, as: omar).status == .ok)
+            #expect(try await client.request(.patch, "/v1/people/\(omar.personId)", json: #"{"name":"Omar H. Haddad"}"#, as: omar).status == .ok)
+            #expect(try await client.request(.put, "/v1/organisations/\(id)/members/\(omar.personId)", json: #"{"role":"admin","title":"CEO"}"#, as: omar).status == .ok)
+            let seen = try await client.request(.get, "/v1/people/\(omar.personId)/memberships").items()
+            #expect(seen.map { $0["organisationName"] as? String } == ["GazeLab Nordic"])
+            #expect(seen.map { $0["title"] as? String } == ["CEO"])
+            #expect(try await client.request(.get, "/v1/organisations/\(id)/members").items().map { $0["personName"] as? String } == ["Omar H. Haddad"])
         }
     }
 

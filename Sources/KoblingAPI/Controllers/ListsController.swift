@@ -29,7 +29,7 @@ struct ListsController {
     }
 
     @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
-        try JSONResponse.make(["items": try await services.database.lists()])
+        JSONResponse.items(ofDocuments: try await services.database.lists())
     }
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {

@@ -52,7 +52,7 @@ struct OrganisationsController {
     }
 
     @Sendable func members(_ request: Request, context: KoblingContext) async throws -> Response {
-        try JSONResponse.make(["items": try await database.members(organisationId: try context.parameters.require("id"))])
+        JSONResponse.items(ofDocuments: try await database.members(organisationId: try context.parameters.require("id")))
     }
 
     @Sendable func setMember(_ request: Request, context: KoblingContext) async throws -> Response {

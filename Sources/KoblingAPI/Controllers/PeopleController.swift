@@ -56,7 +56,7 @@ struct PeopleController {
     }
 
     @Sendable func memberships(_ request: Request, context: KoblingContext) async throws -> Response {
-        try JSONResponse.make(["items": try await database.memberships(personId: try context.parameters.require("id"))])
+        JSONResponse.items(ofDocuments: try await database.memberships(personId: try context.parameters.require("id")))
     }
 
     /// The whole profile, for those the route's access already lets see it (owner, organiser).

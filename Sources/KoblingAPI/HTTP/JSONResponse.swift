@@ -20,14 +20,27 @@ enum JSONResponse {
 
     /// A page whose items are JSON documents rendered ahead of time.
     static func page(ofDocuments list: DocumentList) -> Response {
+        items(list, paged: true)
+    }
+
+    /// Every item, JSON documents rendered ahead of time, for the short lists that have no pages.
+    static func items(ofDocuments list: DocumentList) -> Response {
+        items(list, paged: false)
+    }
+
+    private static func items(_ list: DocumentList, paged: Bool) -> Response {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(list.joined.count + 64)
         buffer.writeStaticString("{\"items\":[")
         buffer.writeBytes(list.joined)
-        buffer.writeStaticString("],\"nextCursor\":")
-        // Cursors are base64url: no character in them needs escaping.
-        buffer.writeString(list.nextCursor.map { "\"\($0)\"" } ?? "null")
-        buffer.writeStaticString("}")
+        if paged {
+            buffer.writeStaticString("],\"nextCursor\":")
+            // Cursors are base64url: no character in them needs escaping.
+            buffer.writeString(list.nextCursor.map { "\"\($0)\"" } ?? "null")
+            buffer.writeStaticString("}")
+        } else {
+            buffer.writeStaticString("]}")
+        }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
 
