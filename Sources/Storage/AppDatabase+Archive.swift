@@ -3,32 +3,31 @@ import GRDB
 import KoblingCore
 
 /// A sent issue as the public archive serves it, rendered once: the list entry and the whole
-/// issue as JSON documents, the page "read it in your browser" opens, and the subject the archive's
-/// index shows. Sent issues do not change, so these are rendered when an issue is sent, and again
+/// issue as JSON documents, the page "read it in your browser" opens, and its line on the
+/// archive's index page. Sent issues do not change, so these are rendered when an issue is sent, and again
 /// when the server starts (the links in them follow `KOBLING_PUBLIC_URL`).
 public struct ArchiveRendering: Sendable, Equatable {
     public var entry: String
     public var document: String
     public var html: String
-    public var subject: String
+    /// An HTML `<li>` with the link to the page.
+    public var line: String
 
-    public init(entry: String, document: String, html: String, subject: String) {
+    public init(entry: String, document: String, html: String, line: String) {
         self.entry = entry
         self.document = document
         self.html = html
-        self.subject = subject
+        self.line = line
     }
 }
 
 /// Renders a sent issue for the archive (the caller knows templates and links; Storage does not).
 public typealias ArchiveRenderer = @Sendable (ArchivedIssue) throws -> ArchiveRendering
 
-/// One line of the archive's index page.
+/// One line of the archive's index page, under its list's name.
 public struct ArchiveIndexLine: Sendable, Equatable {
-    public var id: String
     public var listName: String
-    public var subject: String
-    public var sentAt: String
+    public var line: [UInt8]
 }
 
 extension AppDatabase {
@@ -42,8 +41,8 @@ extension AppDatabase {
             let issue = ArchivedIssue(row)
             let rendering = try render(issue)
             try db.execute(
-                sql: "UPDATE newsletterIssue SET archiveEntry = ?, archiveDocument = ?, archiveHTML = ?, archiveSubject = ? WHERE id = ?",
-                arguments: [rendering.entry, rendering.document, rendering.html, rendering.subject, issue.id])
+                sql: "UPDATE newsletterIssue SET archiveEntry = ?, archiveDocument = ?, archiveHTML = ?, archiveLine = ? WHERE id = ?",
+                arguments: [rendering.entry, rendering.document, rendering.html, rendering.line, issue.id])
         }
     }
 
@@ -72,12 +71,12 @@ extension AppDatabase {
 
     /// Every sent issue, by list and newest first, for the archive's index page.
     public func archiveIndex() async throws -> [ArchiveIndexLine] {
-        try await read { db in
+        try await readStatement { db in
             try Row.fetchAll(db, sql: """
-                SELECT i.id, l.name AS listName, i.archiveSubject, i.sentAt FROM newsletterIssue i JOIN mailingList l ON l.id = i.listId
-                WHERE i.status = 'sent' AND i.archiveSubject IS NOT NULL ORDER BY l.name, i.sentAt DESC, i.id DESC
+                SELECT l.name, i.archiveLine FROM newsletterIssue i JOIN mailingList l ON l.id = i.listId
+                WHERE i.status = 'sent' AND i.archiveLine IS NOT NULL ORDER BY l.name, i.sentAt DESC, i.id DESC
                 """
-            ).map { ArchiveIndexLine(id: $0["id"], listName: $0["listName"], subject: $0["archiveSubject"], sentAt: $0["sentAt"]) }
+            ).map { ArchiveIndexLine(listName: $0[0], line: Array(($0[1] as String).utf8)) }
         }
     }
 }

@@ -82,17 +82,20 @@ extension AppDatabase {
 
     /// An organisation's members, as their stored documents.
     public func members(organisationId: String) async throws -> DocumentList {
-        try await read { db in
-            guard try OrganisationRecord.exists(db, key: organisationId) else { throw KoblingError.notFound() }
-            return try Self.documents(sql: Self.membershipDocuments + " WHERE m.organisationId = ? " + Self.membershipOrder, arguments: [organisationId], db)
+        try await readStatement { db in
+            let list = try Self.documents(sql: Self.membershipDocuments + " WHERE m.organisationId = ? " + Self.membershipOrder, arguments: [organisationId], db)
+            // Asked only when there is none: an organisation has an admin, so nearly never.
+            if list.count == 0, try !OrganisationRecord.exists(db, key: organisationId) { throw KoblingError.notFound() }
+            return list
         }
     }
 
     /// A person's memberships, as their stored documents.
     public func memberships(personId: String) async throws -> DocumentList {
-        try await read { db in
-            guard try PersonRecord.exists(db, key: personId) else { throw KoblingError.notFound("No such person.") }
-            return try Self.documents(sql: Self.membershipDocuments + " WHERE m.personId = ? " + Self.membershipOrder, arguments: [personId], db)
+        try await readStatement { db in
+            let list = try Self.documents(sql: Self.membershipDocuments + " WHERE m.personId = ? " + Self.membershipOrder, arguments: [personId], db)
+            if list.count == 0, try !PersonRecord.exists(db, key: personId) { throw KoblingError.notFound("No such person.") }
+            return list
         }
     }
 

@@ -294,13 +294,15 @@ extension AppDatabase {
                 ALTER TABLE newsletterIssue ADD COLUMN archiveEntry TEXT;
                 ALTER TABLE newsletterIssue ADD COLUMN archiveDocument TEXT;
                 ALTER TABLE newsletterIssue ADD COLUMN archiveHTML TEXT;
-                ALTER TABLE newsletterIssue ADD COLUMN archiveSubject TEXT;
+                ALTER TABLE newsletterIssue ADD COLUMN archiveLine TEXT;
                 """)
         }
         migrator.registerMigration("v10 memberships and mailing lists keep their JSON documents") { db in
             try db.execute(sql: """
                 ALTER TABLE membership ADD COLUMN document TEXT NOT NULL DEFAULT '';
                 ALTER TABLE mailingList ADD COLUMN document TEXT NOT NULL DEFAULT '';
+                -- A page of tags in their order reads the first rows of this index, sorting nothing.
+                CREATE INDEX tag_sort ON tag(sortKey, id);
                 """)
         }
         return migrator

@@ -50,7 +50,7 @@ struct ArchiveController {
                 body += "<h2>\(HTML.escape(line.listName))</h2><ul>"
                 list = line.listName
             }
-            body += "<li><a href=\"/archive/\(HTML.escape(line.id))\">\(HTML.escape(line.subject))</a> · \(line.sentAt.prefix(10))</li>"
+            body += String(decoding: line.line, as: UTF8.self)
         }
         if list != nil { body += "</ul>" }
         return HTML.page(title: "Archive", body: body)

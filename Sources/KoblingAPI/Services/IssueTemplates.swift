@@ -57,6 +57,7 @@ public struct IssueTemplates: Sendable {
         let summary = JSONDocument.render(entry)
         entry.html = rendered.html
         entry.text = rendered.text
-        return ArchiveRendering(entry: summary, document: JSONDocument.render(entry), html: rendered.html, subject: rendered.subject)
+        let line = "<li><a href=\"/archive/\(HTML.escape(issue.id))\">\(HTML.escape(rendered.subject))</a> · \(issue.sentAt.prefix(10))</li>"
+        return ArchiveRendering(entry: summary, document: JSONDocument.render(entry), html: rendered.html, line: line)
     }
 }
