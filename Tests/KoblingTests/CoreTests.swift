@@ -57,6 +57,16 @@ import Testing
     @Test func cursorsRoundTripAndRejectForgeries() throws {
         let cursor = Cursor.encode(["ærø", "per_1"])
         #expect(Cursor.decode(cursor) == ["ærø", "per_1"])
+        let awkward = ["a \"quoted\" \\ back/slash", "line\nbreak\u{1}", ""]
+        #expect(Cursor.decode(Cursor.encode(awkward)) == awkward)
+        // Base64url without padding, for every length of the last group.
+        for text in ["", "f", "fo", "foo", "foob", "fooba", "foobar", "\u{FF}\u{FE}ø"] {
+            let data = Data(text.utf8)
+            let expected = data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(data.base64URLEncoded() == expected)
+            #expect(Data(base64URLEncoded: expected) == data)
+        }
         #expect(Cursor.decode("!!!") == nil)
         #expect(throws: KoblingError.self) { try PageRequest(limit: "0", cursor: nil) }
         #expect(try PageRequest(limit: "200", cursor: cursor).after == ["ærø", "per_1"])

@@ -67,9 +67,24 @@ public struct Page<Item: Sendable>: Sendable {
 extension Page: Encodable where Item: Encodable {}
 
 public enum Cursor {
+    /// The key as a JSON array of strings, base64url: written by hand, since every page of
+    /// every list makes one.
     public static func encode(_ key: [String]) -> String {
-        let data = (try? JSONEncoder().encode(key)) ?? Data()
-        return data.base64URLEncoded()
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        for (position, part) in key.enumerated() {
+            if position > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(UInt8(ascii: "\""))
+            for byte in part.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): json += [UInt8(ascii: "\\"), byte]
+                case 0..<0x20: json += Array(String(format: "\\u%04x", byte).utf8)
+                default: json.append(byte)
+                }
+            }
+            json.append(UInt8(ascii: "\""))
+        }
+        json.append(UInt8(ascii: "]"))
+        return Data(json).base64URLEncoded()
     }
 
     public static func decode(_ cursor: String) -> [String]? {
