@@ -1,11 +1,23 @@
 import Foundation
 import HTTPTypes
+@testable import KoblingAPI
 import HummingbirdTesting
 import NIOCore
 import Testing
 
 /// Every error is a problem with the right status; no input gives a 500.
 @Suite struct ErrorTests {
+    @Test func queriesDecodeAsBrowsersWriteThemAndBrokenEscapesStayAsSent() {
+        let cases: [(String, String)] = [
+            ("plain", "plain"), ("a+b", "a b"), ("%2B1", "+1"), ("%C3%B8jen", "øjen"), ("%c3%b8", "ø"),
+            ("100%", "100%"), ("%ZZ+x", "%ZZ x"), ("%FF", "%FF"), ("", ""),
+        ]
+        for (raw, decoded) in cases { #expect(Query.decode(Substring(raw)) == decoded, "\(raw)") }
+        #expect(Query.parse("q=%C3%A6ble+gr%C3%B8d&limit=5&flag").map { "\($0.name)=\($0.value)" } == ["q=æble grød", "limit=5", "flag="])
+        #expect(HTML.escape(#"<a href="x">R&D</a>"#) == "&lt;a href=&quot;x&quot;&gt;R&amp;D&lt;/a&gt;")
+        #expect(HTML.escape("Øjeblik") == "Øjeblik")
+    }
+
     @Test func unknownRoutesAndWrongMethodsAreProblems() async throws {
         try await TestApp().test { client in
             let missing = try await client.request(.get, "/v1/nothing-here")
