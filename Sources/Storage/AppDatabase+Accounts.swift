@@ -89,13 +89,15 @@ extension AppDatabase {
     /// The caller behind a bearer token, if the session exists and has not expired.
     public func caller(tokenHash: String) async throws -> Caller? {
         let now = self.now
-        return try await read { db in
-            let row = try Row.fetchOne(db, sql: """
+        // Every signed-in request asks: one statement, compiled once.
+        return try await readStatement { db in
+            let statement = try db.cachedStatement(sql: """
                 SELECT account.id, account.email, account.role, account.emailVerifiedAt, account.language, person.id AS personId
                 FROM session JOIN account ON account.id = session.accountId
                 LEFT JOIN person ON person.accountId = account.id
                 WHERE session.tokenHash = ? AND session.expiresAt > ?
-                """, arguments: [tokenHash, now])
+                """)
+            let row = try Row.fetchOne(statement, arguments: [tokenHash, now])
             return row.map {
                 Caller(
                     accountId: $0["id"], email: $0["email"], role: Caller.Role(rawValue: $0["role"]) ?? .member, personId: $0["personId"],

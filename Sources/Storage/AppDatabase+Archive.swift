@@ -72,11 +72,12 @@ extension AppDatabase {
     /// Every sent issue, by list and newest first, for the archive's index page.
     public func archiveIndex() async throws -> [ArchiveIndexLine] {
         try await readStatement { db in
-            try Row.fetchAll(db, sql: """
+            // Cached: compiling a statement (with GRDB's check of what it reads) costs more than running it.
+            let statement = try db.cachedStatement(sql: """
                 SELECT l.name, i.archiveLine FROM newsletterIssue i JOIN mailingList l ON l.id = i.listId
                 WHERE i.status = 'sent' AND i.archiveLine IS NOT NULL ORDER BY l.name, i.sentAt DESC, i.id DESC
-                """
-            ).map { ArchiveIndexLine(listName: $0[0], line: Array(($0[1] as String).utf8)) }
+                """)
+            return try Row.fetchAll(statement).map { ArchiveIndexLine(listName: $0[0], line: Array(($0[1] as String).utf8)) }
         }
     }
 }
