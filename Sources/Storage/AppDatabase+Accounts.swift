@@ -236,7 +236,7 @@ extension AppDatabase {
                     throw KoblingError.conflict(
                         "You are the last admin of \(stranded.joined(separator: ", ")); make someone else admin first.")
                 }
-                try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [personId])
+                try self.removeFromSearch(personId: personId, db)
                 try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
             }
             try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ?", arguments: [accountId])

@@ -11,17 +11,21 @@ extension AppDatabase {
         var query = ListQuery(arguments: [viewer.isOrganiser, viewer.accountId])
         // True when the viewer sees the whole profile: the person themself or an organiser.
         let sees = "(?1 OR (?2 IS NOT NULL AND p.accountId = ?2))"
+        // The JSON arrays hold plain quoted names and codes, so a quoted name is found by a string
+        // search: no JSON is parsed for each row a filter looks at.
         func shown(_ field: PersonField) -> String {
-            "(\(sees) OR EXISTS (SELECT 1 FROM json_each(p.publicFields) WHERE value = '\(field.rawValue)'))"
+            "(\(sees) OR instr(p.publicFields, '\"\(field.rawValue)\"') > 0)"
         }
+        func quoted(_ value: String) -> String { "\"" + value + "\"" }
         if let role = filter.role {
-            query.require("EXISTS (SELECT 1 FROM json_each(p.roles) WHERE value = ?) AND \(shown(.roles))", role.rawValue)
+            query.require("instr(p.roles, ?) > 0 AND \(shown(.roles))", quoted(role.rawValue))
         }
         if let tag = filter.tag {
             query.require("EXISTS (SELECT 1 FROM personTag t WHERE t.personId = p.id AND t.tagId = ?) AND \(shown(.tags))", tag)
         }
         if let language = filter.language {
-            query.require("EXISTS (SELECT 1 FROM json_each(p.languages) WHERE value = ?) AND \(shown(.languages))", language)
+            // A language is two lowercase letters (checked when read), so it cannot hold a quote.
+            query.require("instr(p.languages, ?) > 0 AND \(shown(.languages))", quoted(language))
         }
         if let region = filter.region {
             query.require("p.region = ? COLLATE NOCASE AND \(shown(.region))", region)
@@ -32,7 +36,7 @@ extension AppDatabase {
         }
         if let text = filter.text, let match = SearchText.fts5Query(text) {
             let column = viewer.isOrganiser ? "allText" : "publicText"
-            query.require("p.id IN (SELECT personId FROM personSearch WHERE personSearch MATCH ?)", "{\(column)} : (\(match))")
+            query.require("p.searchKey IN (SELECT rowid FROM personSearch WHERE personSearch MATCH ?)", "{\(column)} : (\(match))")
         }
         query.after(page, table: "p")
         let sql = """
@@ -87,8 +91,8 @@ extension AppDatabase {
 
     public func deletePerson(id: String) async throws {
         try await write { db in
+            try self.removeFromSearch(personId: id, db)
             guard try PersonRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
-            try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [id])
         }
     }
 
@@ -101,7 +105,17 @@ extension AppDatabase {
     func insertPerson(_ person: Person, accountId: String?, _ db: Database) throws {
         try checkTags(person.tags, pointer: "/tags", db)
         try PersonRecord(person, accountId: accountId).insert(db)
+        // The person's row in the search index, for good: a key of its own, not SQLite's rowid,
+        // which VACUUM may renumber.
+        try db.execute(
+            sql: "UPDATE person SET searchKey = (SELECT COALESCE(MAX(searchKey), 0) + 1 FROM person) WHERE id = ?", arguments: [person.id])
         try writeTags(person, db)
+    }
+
+    /// Takes a person out of the search index, by its key (a lookup, not a scan of the index).
+    func removeFromSearch(personId: String, _ db: Database) throws {
+        try db.execute(
+            sql: "DELETE FROM personSearch WHERE rowid = (SELECT searchKey FROM person WHERE id = ?)", arguments: [personId])
     }
 
     private func writeTags(_ person: Person, _ db: Database) throws {
@@ -110,14 +124,14 @@ extension AppDatabase {
             try db.execute(
                 sql: "INSERT INTO personTag (personId, tagId, position) VALUES (?, ?, ?)", arguments: [person.id, tag, position])
         }
-        try db.execute(sql: "DELETE FROM personSearch WHERE personId = ?", arguments: [person.id])
+        try removeFromSearch(personId: person.id, db)
         let all = [person.name, person.headline, person.bio].compactMap { $0 }.joined(separator: "\n")
         let visible = [
             person.name, person.isPublic(.headline) ? person.headline : nil, person.isPublic(.bio) ? person.bio : nil,
         ].compactMap { $0 }.joined(separator: "\n")
         try db.execute(
-            sql: "INSERT INTO personSearch (personId, publicText, allText) VALUES (?, ?, ?)",
-            arguments: [person.id, visible, all])
+            sql: "INSERT INTO personSearch (rowid, publicText, allText) SELECT searchKey, ?, ? FROM person WHERE id = ?",
+            arguments: [visible, all, person.id])
     }
 
     /// Fails with a field error per tag id the taxonomy does not have.

@@ -305,6 +305,24 @@ extension AppDatabase {
                 CREATE INDEX tag_sort ON tag(sortKey, id);
                 """)
         }
+        migrator.registerMigration("v11 people's search index keyed by an integer of the person's") { db in
+            // The index held each person's id as a column: finding a person's row meant reading the
+            // whole index, and every match a lookup of its id. Keyed by the person's searchKey,
+            // both are one b-tree step. The key is copied from the rowid once and kept in a column,
+            // since VACUUM may renumber rowids.
+            try db.execute(sql: """
+                ALTER TABLE person ADD COLUMN searchKey INTEGER;
+                UPDATE person SET searchKey = rowid;
+                CREATE UNIQUE INDEX person_searchKey ON person(searchKey);
+                CREATE VIRTUAL TABLE personSearchByKey USING fts5(
+                  publicText, allText, tokenize = 'unicode61 remove_diacritics 0');
+                INSERT INTO personSearchByKey (rowid, publicText, allText)
+                  SELECT p.searchKey, s.publicText, s.allText FROM personSearch s JOIN person p ON p.id = s.personId;
+                DROP TABLE personSearch;
+                ALTER TABLE personSearchByKey RENAME TO personSearch;
+                INSERT INTO personSearch(personSearch) VALUES ('optimize');
+                """)
+        }
         return migrator
     }
 }

@@ -69,6 +69,19 @@ import Testing
             #expect(try await names("rontgen") == [])
             #expect(try await names("røntgen brud") == ["Birgitte Åberg"])
             #expect(try await names("learning") == ["Paul Andersen"])
+
+            // The index follows every change: an edit replaces the person's words, a deletion
+            // takes them out, and a person added after a deletion has words of its own.
+            let paul = try #require(try await client.request(.get, "/v1/people?q=learning").items().first?["id"] as? String)
+            #expect(try await client.request(.patch, "/v1/people/\(paul)", json: #"{"bio":"Sprogmodeller til journaler"}"#, as: organiser).status == .ok)
+            #expect(try await names("learning") == [])
+            #expect(try await names("sprogmodeller") == ["Paul Andersen"])
+            #expect(try await client.request(.delete, "/v1/people/\(paul)", as: organiser).status == .noContent)
+            #expect(try await names("sprogmodeller") == [])
+            let late = #"{"name":"Lise Holm","bio":"Sprogmodeller og tale","publicFields":["bio"]}"#
+            #expect(try await client.request(.post, "/v1/people", json: late, as: organiser).status == .created)
+            #expect(try await names("sprogmodeller") == ["Lise Holm"])
+            #expect(try await names("øjensygdomme") == ["Hanne Sørensen"])
         }
     }
 
@@ -144,6 +157,8 @@ import Testing
             let nameless = try await client.request(.post, "/v1/people", json: #"{"roles":["mentor"]}"#, as: organiser)
             #expect(try nameless.pointers() == ["/name"])
             #expect(try await client.request(.get, "/v1/people?role=mentor").items().count == 1)
+            // A role is matched whole, not as part of another word.
+            #expect(try await client.request(.get, "/v1/people?role=student").items().isEmpty)
             #expect(try await client.request(.get, "/v1/people?matchable=true", as: organiser).items().count == 1)
             #expect(try await client.request(.get, "/v1/people?matchable=true").status == .unauthorized)
             #expect(try await client.request(.delete, "/v1/people/\(id)", as: organiser).status == .noContent)

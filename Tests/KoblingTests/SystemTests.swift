@@ -80,7 +80,7 @@ import Testing
     }
 
     /// Tags and organisations made before they kept their documents get them when the database
-    /// opens, as the API then answers them.
+    /// opens, as the API then answers them; the people's search index keeps what it held.
     @Test func theDocumentsMigrationRendersWhatWasThereBefore() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-migrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -93,6 +93,9 @@ import Testing
                 INSERT INTO organisation (id, kind, name, sortKey, description, website, region, createdAt, updatedAt, version)
                   VALUES ('org_eye', 'startup', 'Øjeblik AI', 'øjeblik ai', 'Screening', NULL, 'Hovedstaden', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 3);
                 INSERT INTO organisationTag (organisationId, tagId, position) VALUES ('org_eye', 'retinal-imaging', 0);
+                INSERT INTO person (id, name, sortKey, createdAt, updatedAt, version, documentFull, documentPublic)
+                  VALUES ('per_old', 'Hanne Sørensen', 'hanne sørensen', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1, '{}', '{}');
+                INSERT INTO personSearch (personId, publicText, allText) VALUES ('per_old', 'Hanne Sørensen', 'Hanne Sørensen Øjensygdomme');
                 """)
         }
         // The migration adds the columns; opening the database renders what is missing.
@@ -105,6 +108,13 @@ import Testing
             id: "org_eye", kind: .startup, name: "Øjeblik AI", description: "Screening", region: "Hovedstaden", tags: ["retinal-imaging"],
             createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-02T00:00:00Z", version: 3)))
         #expect(organisation?.contains(#""tags":["retinal-imaging"]"#) == true)
+        // The search index moved to the person's key with what it held.
+        let found = try await queue.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT p.id FROM person p WHERE p.searchKey IN (SELECT rowid FROM personSearch WHERE personSearch MATCH '{allText} : "øjen"*')
+                """)
+        }
+        #expect(found == ["per_old"])
     }
 
     func loadSeed() throws -> SeedData {
