@@ -34,14 +34,9 @@ extension AppDatabase {
         let since = Timestamp.string(clock.now() - 3600)
         return try await write { db in
             guard let record = try AccountRecord.fetchOne(db, key: accountId) else { throw KoblingError.unauthenticated() }
-            if request.email.value == record.email && record.emailVerifiedAt != nil {
-                throw KoblingError.conflict("This address is the account's already, and verified.")
-            }
-            if request.email.value != record.email,
-                try AccountRecord.filter(AccountRecord.Columns.email == request.email.value).fetchCount(db) > 0
-            {
-                throw KoblingError.conflict("Another account has this email.")
-            }
+            let taken = try AccountRecord.filter(AccountRecord.Columns.email == request.email.value && Column("id") != accountId).fetchCount(db) > 0
+            _ = try AddressVerification.request(
+                request.email.value, current: record.email, currentVerified: record.emailVerifiedAt != nil, takenByAnother: taken)
             let recent = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM addressVerification WHERE accountId = ? AND createdAt > ?", arguments: [accountId, since]) ?? 0
             guard recent < Self.verificationsPerHour else {
@@ -61,21 +56,19 @@ extension AppDatabase {
     ) async throws -> AddressVerified {
         let now = self.now
         return try await write { db in
-            guard let link = try AddressVerificationRecord.fetchOne(db, key: tokenHash), link.usedAt == nil, link.expiresAt > now,
+            guard let link = try AddressVerificationRecord.fetchOne(db, key: tokenHash),
                 let record = try AccountRecord.fetchOne(db, key: link.accountId)
             else {
                 throw KoblingError.invalid("/token", "This link is unknown, used or expired; ask for a new one.")
             }
+            let taken = try AccountRecord.filter(AccountRecord.Columns.email == link.email && Column("id") != record.id).fetchCount(db) > 0
+            let outcome = try AddressVerification.open(
+                linkEmail: link.email, usedAt: link.usedAt, expiresAt: link.expiresAt, now: now, current: record.email, takenByAnother: taken)
             try db.execute(sql: "UPDATE addressVerification SET usedAt = ? WHERE tokenHash = ?", arguments: [now, tokenHash])
-            var previous: String?
-            if link.email != record.email {
-                guard try AccountRecord.filter(AccountRecord.Columns.email == link.email).fetchCount(db) == 0 else {
-                    throw KoblingError.conflict("Another account has this email now.")
-                }
-                previous = record.email
-            }
             try db.execute(
                 sql: "UPDATE account SET email = ?, emailVerifiedAt = ? WHERE id = ?", arguments: [link.email, now, record.id])
+            var previous: String?
+            if case .changed(let old) = outcome { previous = old }
             guard let account = try self.account(id: record.id, db) else { throw KoblingError.notFound() }
             if let previous { try self.enqueue(try notice(account, previous), db) }
             return AddressVerified(account: account, previousEmail: previous)

@@ -54,6 +54,23 @@ import Testing
         #expect(SearchText.fts5Query("  ;; ") == nil)
     }
 
+    @Test func anAddressLinkIsAskedForAndOpenedByItsRules() throws {
+        #expect(try AddressVerification.request("a@x.dk", current: "a@x.dk", currentVerified: false, takenByAnother: false) == .verifyCurrent)
+        #expect(try AddressVerification.request("b@x.dk", current: "a@x.dk", currentVerified: true, takenByAnother: false) == .change)
+        #expect(throws: KoblingError.self) { try AddressVerification.request("a@x.dk", current: "a@x.dk", currentVerified: true, takenByAnother: false) }
+        #expect(throws: KoblingError.self) { try AddressVerification.request("b@x.dk", current: "a@x.dk", currentVerified: true, takenByAnother: true) }
+
+        let now = "2026-12-01T12:00:00Z"
+        func open(_ email: String, used: String? = nil, expires: String = "2026-12-02T12:00:00Z", taken: Bool = false) throws -> AddressVerification.Outcome {
+            try AddressVerification.open(linkEmail: email, usedAt: used, expiresAt: expires, now: now, current: "a@x.dk", takenByAnother: taken)
+        }
+        #expect(try open("a@x.dk") == .verified)
+        #expect(try open("b@x.dk") == .changed(previous: "a@x.dk"))
+        #expect(throws: KoblingError.self) { try open("a@x.dk", used: "2026-12-01T11:00:00Z") }
+        #expect(throws: KoblingError.self) { try open("a@x.dk", expires: now) }
+        #expect(throws: KoblingError.self) { try open("b@x.dk", taken: true) }
+    }
+
     @Test func cursorsRoundTripAndRejectForgeries() throws {
         let cursor = Cursor.encode(["ærø", "per_1"])
         #expect(Cursor.decode(cursor) == ["ærø", "per_1"])
