@@ -54,6 +54,19 @@ import Testing
         #expect(SearchText.fts5Query("  ;; ") == nil)
     }
 
+    @Test func lengthsCountCodePointsAsTheSpecDoes() throws {
+        // 60 letters each with a combining mark: 60 characters to Swift, 120 code points to JSON Schema.
+        let marked = String(repeating: "e\u{301}", count: 60)
+        let over = marked + "x"
+        var fits = try MergePatch(.object(["name": .string(marked)]), allowed: ["name"])
+        guard case .set(let value) = fits.string("name", maxLength: 120) else { Issue.record("refused \(marked.count) characters"); return }
+        #expect(value == marked)
+        try fits.validator.finish()
+        var refused = try MergePatch(.object(["name": .string(over)]), allowed: ["name"])
+        _ = refused.string("name", maxLength: 120)
+        #expect(throws: KoblingError.self) { try refused.validator.finish() }
+    }
+
     @Test func anAddressLinkIsAskedForAndOpenedByItsRules() throws {
         #expect(try AddressVerification.request("a@x.dk", current: "a@x.dk", currentVerified: false, takenByAnother: false) == .verifyCurrent)
         #expect(try AddressVerification.request("b@x.dk", current: "a@x.dk", currentVerified: true, takenByAnother: false) == .change)

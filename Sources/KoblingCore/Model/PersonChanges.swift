@@ -86,7 +86,7 @@ public enum PersonChanges {
                 continue
             }
             let trimmedLabel = label.trimmingWhitespace()
-            if trimmedLabel.isEmpty || trimmedLabel.count > 100 {
+            if trimmedLabel.isEmpty || trimmedLabel.unicodeScalars.count > 100 {
                 validator.add("/links/\(index)/label", "Expected 1 to 100 characters.")
             }
             if !WebAddress.isValid(url) {
@@ -106,7 +106,7 @@ public enum LanguageCode {
 
 public enum WebAddress {
     public static func isValid(_ url: String) -> Bool {
-        guard url.count <= 500, !url.contains(where: { $0.isWhitespace }) else { return false }
+        guard url.unicodeScalars.count <= 500, !url.contains(where: { $0.isWhitespace }) else { return false }
         let lowered = url.lowercased()
         for scheme in ["https://", "http://"] where lowered.hasPrefix(scheme) {
             let rest = lowered.dropFirst(scheme.count)

@@ -60,7 +60,7 @@ public enum TagChanges {
             }
             for language in ["da", "en"] {
                 switch labels[language] {
-                case .string(let value)? where !value.trimmingWhitespace().isEmpty && value.count <= 120:
+                case .string(let value)? where !value.trimmingWhitespace().isEmpty && value.unicodeScalars.count <= 120:
                     if language == "da" { result.label.da = value.trimmingWhitespace() } else { result.label.en = value.trimmingWhitespace() }
                 case nil where !creating: break
                 default: patch.validator.add("/label/\(language)", "Expected 1 to 120 characters.")

@@ -83,7 +83,9 @@ public struct MergePatch: Sendable {
             validator.add("/\(key)", "May not be null.")
         case .string(let raw)?:
             let value = raw.trimmingWhitespace()
-            if value.count > maxLength {
+            // Lengths count code points, as JSON Schema's maxLength does (not grapheme clusters,
+            // which fold combining marks into the letter before them).
+            if value.unicodeScalars.count > maxLength {
                 validator.add("/\(key)", "At most \(maxLength) characters.")
             } else if value.isEmpty && !allowEmpty {
                 validator.add("/\(key)", "May not be empty.")
@@ -134,7 +136,7 @@ public struct MergePatch: Sendable {
             var result: [String] = []
             var ok = true
             for (index, item) in items.enumerated() {
-                if case .string(let value) = item, !value.trimmingWhitespace().isEmpty, value.count <= maxLength {
+                if case .string(let value) = item, !value.trimmingWhitespace().isEmpty, value.unicodeScalars.count <= maxLength {
                     result.append(value.trimmingWhitespace())
                 } else {
                     validator.add("/\(key)/\(index)", "Expected a non-empty string of at most \(maxLength) characters.")
