@@ -16,7 +16,7 @@ public struct Caller: Sendable, Equatable {
     public var emailVerified: Bool
     public var language: PreferredLanguage?
 
-    public init(accountId: String, email: String, role: Role, personId: String?, emailVerified: Bool = true, language: PreferredLanguage? = nil) {
+    public init(accountId: String, email: String, role: Role, personId: String?, emailVerified: Bool, language: PreferredLanguage?) {
         self.accountId = accountId
         self.email = email
         self.role = role

@@ -76,14 +76,10 @@ extension AppDatabase {
             try record.update(db, columns: ["document"])
         }
         let organisations = try OrganisationRecord.filter(sql: "document = ''").fetchAll(db)
-        if !organisations.isEmpty {
-            let tags = Dictionary(
-                grouping: try Row.fetchAll(db, sql: "SELECT organisationId, tagId FROM organisationTag ORDER BY organisationId, position")
-            ) { $0["organisationId"] as String }.mapValues { $0.map { $0["tagId"] as String } }
-            for var record in organisations {
-                record.document = JSONDocument.render(record.organisation(tags: tags[record.id] ?? []))
-                try record.update(db, columns: ["document"])
-            }
+        let tags = try organisationTags(organisations.map(\.id), db)
+        for var record in organisations {
+            record.document = JSONDocument.render(record.organisation(tags: tags[record.id] ?? []))
+            try record.update(db, columns: ["document"])
         }
         for var record in try MailingListRecord.filter(sql: "document = ''").fetchAll(db) {
             record.document = JSONDocument.render(record.model)

@@ -187,7 +187,7 @@ extension AppDatabase {
     }
 
     /// The tags of several organisations in one query, in each one's order.
-    private func organisationTags(_ ids: [String], _ db: Database) throws -> [String: [String]] {
+    func organisationTags(_ ids: [String], _ db: Database) throws -> [String: [String]] {
         guard !ids.isEmpty else { return [:] }
         let rows = try Row.fetchAll(
             db, sql: """

@@ -31,17 +31,15 @@ extension AppDatabase {
     /// the owner wants to change to. Refused when that address is already the account's and
     /// verified, when another account has it, or past the hourly limit.
     public func requestAddressVerification(accountId: String, _ request: AddressVerificationRequest) async throws -> Account {
-        let since = Timestamp.string(clock.now() - 3600)
+        let now = clock.now()
         return try await write { db in
             guard let record = try AccountRecord.fetchOne(db, key: accountId) else { throw KoblingError.unauthenticated() }
             let taken = try AccountRecord.filter(AccountRecord.Columns.email == request.email.value && Column("id") != accountId).fetchCount(db) > 0
             _ = try AddressVerification.request(
                 request.email.value, current: record.email, currentVerified: record.emailVerifiedAt != nil, takenByAnother: taken)
-            let recent = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM addressVerification WHERE accountId = ? AND createdAt > ?", arguments: [accountId, since]) ?? 0
-            guard recent < Self.verificationsPerHour else {
-                throw KoblingError.tooManyRequests(retryAfterSeconds: 3600, "Too many verification links in an hour; use the newest one or try again later.")
-            }
+            // The hourly limit every other limit uses (a refusal rolls the attempt back with the rest).
+            try self.takeAttempts(
+                [("verify:" + accountId, Self.verificationsPerHour)], refusal: "Too many verification links; use the newest one", now: now, db)
             try self.storeVerification(request, accountId: accountId, db)
             guard let account = try self.account(id: accountId, db) else { throw KoblingError.notFound() }
             return account
@@ -76,11 +74,9 @@ extension AppDatabase {
     }
 
     /// Sets the language the owner is written to in (`nil`: the hub's default).
-    public func setLanguage(accountId: String, _ language: PreferredLanguage?) async throws -> Account {
+    public func setLanguage(accountId: String, _ language: PreferredLanguage?) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE account SET language = ? WHERE id = ?", arguments: [language?.rawValue, accountId])
-            guard let account = try self.account(id: accountId, db) else { throw KoblingError.unauthenticated() }
-            return account
         }
     }
 

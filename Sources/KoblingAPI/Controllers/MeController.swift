@@ -36,7 +36,7 @@ struct MeController {
         var fields = try BodyFields(try await RequestBody.json(request, context: context, mergePatch: true), allowed: ["language"])
         let language = fields.language("language")
         try fields.finish()
-        if let language { _ = try await database.setLanguage(accountId: caller.accountId, language) }
+        if let language { try await database.setLanguage(accountId: caller.accountId, language) }
         return try await show(request, context: context)
     }
 
