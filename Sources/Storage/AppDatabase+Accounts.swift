@@ -236,7 +236,7 @@ extension AppDatabase {
                     throw KoblingError.conflict(
                         "You are the last admin of \(stranded.joined(separator: ", ")); make someone else admin first.")
                 }
-                try self.removeFromSearch(personId: personId, db)
+                try SearchIndex.people.remove(id: personId, db)
                 try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
             }
             try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ?", arguments: [accountId])

@@ -24,7 +24,7 @@ extension AppDatabase {
         }
         if let region = filter.region { query.require("o.region = ? COLLATE NOCASE", region) }
         if let text = filter.text, let match = SearchText.fts5Query(text) {
-            query.require("o.id IN (SELECT organisationId FROM organisationSearch WHERE organisationSearch MATCH ?)", match)
+            query.search(.organisations, alias: "o", match)
         }
         query.after(page, table: "o")
         let sql = "SELECT o.document, o.sortKey, o.id FROM organisation o \(query.whereClause) \(query.orderAndLimit(page, table: "o"))"
@@ -73,8 +73,8 @@ extension AppDatabase {
 
     public func deleteOrganisation(id: String) async throws {
         try await write { db in
+            try SearchIndex.organisations.remove(id: id, db)
             guard try OrganisationRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
-            try db.execute(sql: "DELETE FROM organisationSearch WHERE organisationId = ?", arguments: [id])
         }
     }
 
@@ -200,6 +200,7 @@ extension AppDatabase {
     func insertOrganisation(_ organisation: Organisation, _ db: Database) throws {
         try checkTags(organisation.tags, pointer: "/tags", db)
         try OrganisationRecord(organisation).insert(db)
+        try SearchIndex.organisations.assignKey(id: organisation.id, db)
         try writeOrganisationIndexes(organisation, db)
     }
 
@@ -208,8 +209,7 @@ extension AppDatabase {
         for (position, tag) in organisation.tags.enumerated() {
             try db.execute(sql: "INSERT INTO organisationTag (organisationId, tagId, position) VALUES (?, ?, ?)", arguments: [organisation.id, tag, position])
         }
-        try db.execute(sql: "DELETE FROM organisationSearch WHERE organisationId = ?", arguments: [organisation.id])
         let text = [organisation.name, organisation.description, organisation.region].compactMap { $0 }.joined(separator: "\n")
-        try db.execute(sql: "INSERT INTO organisationSearch (organisationId, text) VALUES (?, ?)", arguments: [organisation.id, text])
+        try SearchIndex.organisations.replace(id: organisation.id, texts: [text], db)
     }
 }

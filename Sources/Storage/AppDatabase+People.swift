@@ -36,7 +36,7 @@ extension AppDatabase {
         }
         if let text = filter.text, let match = SearchText.fts5Query(text) {
             let column = viewer.isOrganiser ? "allText" : "publicText"
-            query.require("p.searchKey IN (SELECT rowid FROM personSearch WHERE personSearch MATCH ?)", "{\(column)} : (\(match))")
+            query.search(.people, alias: "p", "{\(column)} : (\(match))")
         }
         query.after(page, table: "p")
         let sql = """
@@ -91,7 +91,7 @@ extension AppDatabase {
 
     public func deletePerson(id: String) async throws {
         try await write { db in
-            try self.removeFromSearch(personId: id, db)
+            try SearchIndex.people.remove(id: id, db)
             guard try PersonRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
         }
     }
@@ -107,15 +107,8 @@ extension AppDatabase {
         try PersonRecord(person, accountId: accountId).insert(db)
         // The person's row in the search index, for good: a key of its own, not SQLite's rowid,
         // which VACUUM may renumber.
-        try db.execute(
-            sql: "UPDATE person SET searchKey = (SELECT COALESCE(MAX(searchKey), 0) + 1 FROM person) WHERE id = ?", arguments: [person.id])
+        try SearchIndex.people.assignKey(id: person.id, db)
         try writeTags(person, db)
-    }
-
-    /// Takes a person out of the search index, by its key (a lookup, not a scan of the index).
-    func removeFromSearch(personId: String, _ db: Database) throws {
-        try db.execute(
-            sql: "DELETE FROM personSearch WHERE rowid = (SELECT searchKey FROM person WHERE id = ?)", arguments: [personId])
     }
 
     private func writeTags(_ person: Person, _ db: Database) throws {
@@ -124,14 +117,11 @@ extension AppDatabase {
             try db.execute(
                 sql: "INSERT INTO personTag (personId, tagId, position) VALUES (?, ?, ?)", arguments: [person.id, tag, position])
         }
-        try removeFromSearch(personId: person.id, db)
         let all = [person.name, person.headline, person.bio].compactMap { $0 }.joined(separator: "\n")
         let visible = [
             person.name, person.isPublic(.headline) ? person.headline : nil, person.isPublic(.bio) ? person.bio : nil,
         ].compactMap { $0 }.joined(separator: "\n")
-        try db.execute(
-            sql: "INSERT INTO personSearch (rowid, publicText, allText) SELECT searchKey, ?, ? FROM person WHERE id = ?",
-            arguments: [visible, all, person.id])
+        try SearchIndex.people.replace(id: person.id, texts: [visible, all], db)
     }
 
     /// Fails with a field error per tag id the taxonomy does not have.

@@ -40,9 +40,7 @@ extension AppDatabase {
             try self.renderMemberships(where: "m.document = ''", [], db)
             // A seed writes the search indexes row by row: merged into one segment each, a search
             // reads one b-tree instead of many.
-            for index in ["personSearch", "organisationSearch", "tagSearch"] {
-                try db.execute(sql: "INSERT INTO \(index)(\(index)) VALUES ('optimize')")
-            }
+            for index in SearchIndex.all { try index.optimize(db) }
             if let newsletter = data.newsletter {
                 try seedNewsletter(newsletter, now: now, report: &report, db)
                 try self.renderArchive(where: "i.status = 'sent' AND i.archiveEntry IS NULL", [], renderArchive, db)

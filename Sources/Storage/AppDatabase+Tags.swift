@@ -7,7 +7,7 @@ extension AppDatabase {
         var query = ListQuery()
         if let kind { query.require("tag.kind = ?", kind.rawValue) }
         if let text, let match = SearchText.fts5Query(text) {
-            query.require("tag.id IN (SELECT tagId FROM tagSearch WHERE tagSearch MATCH ?)", match)
+            query.search(.tags, alias: "tag", match)
         }
         query.after(page, table: "tag")
         let sql = "SELECT tag.document, tag.sortKey, tag.id FROM tag \(query.whereClause) \(query.orderAndLimit(page, table: "tag"))"
@@ -53,15 +53,19 @@ extension AppDatabase {
             if uses > 0 {
                 throw KoblingError.conflict("The tag is used by \(uses) profiles; remove it from them first.")
             }
+            try SearchIndex.tags.remove(id: id, db)
             _ = try TagRecord.deleteOne(db, key: id)
-            try db.execute(sql: "DELETE FROM tagSearch WHERE tagId = ?", arguments: [id])
         }
     }
 
     func saveTag(_ tag: Tag, insert: Bool, _ db: Database) throws {
-        if insert { try TagRecord(tag).insert(db) } else { try TagRecord(tag).update(db) }
-        try db.execute(sql: "DELETE FROM tagSearch WHERE tagId = ?", arguments: [tag.id])
+        if insert {
+            try TagRecord(tag).insert(db)
+            try SearchIndex.tags.assignKey(id: tag.id, db)
+        } else {
+            try TagRecord(tag).update(db)
+        }
         let text = ([tag.label.da, tag.label.en] + tag.synonyms).joined(separator: "\n")
-        try db.execute(sql: "INSERT INTO tagSearch (tagId, text) VALUES (?, ?)", arguments: [tag.id, text])
+        try SearchIndex.tags.replace(id: tag.id, texts: [text], db)
     }
 }

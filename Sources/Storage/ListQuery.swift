@@ -5,6 +5,7 @@ import KoblingCore
 /// that continues after the last item of the previous page. Lists are ordered by
 /// `(sortKey, id)`, so that a cursor is that pair.
 struct ListQuery {
+    private var joins: [String] = []
     private var conditions: [String] = []
     private(set) var arguments: StatementArguments
 
@@ -17,6 +18,13 @@ struct ListQuery {
         arguments += StatementArguments(values)
     }
 
+    /// A full-text search of `index` over the rows under `alias`: the index is joined, so that only
+    /// its matches are read.
+    mutating func search(_ index: SearchIndex, alias: String, _ match: String) {
+        joins.append(index.join(alias))
+        require(index.condition, match)
+    }
+
     /// Rows after the page's cursor, if any.
     mutating func after(_ page: PageRequest, table: String) {
         if let after = page.after, after.count == 2 {
@@ -24,8 +32,10 @@ struct ListQuery {
         }
     }
 
+    /// The joins a search needs, then the WHERE clause: what follows `FROM table alias`.
     var whereClause: String {
-        conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        (joins.isEmpty ? "" : joins.joined(separator: " ") + " ")
+            + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
     }
 
     func orderAndLimit(_ page: PageRequest, table: String) -> String {

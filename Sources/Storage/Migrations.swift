@@ -323,6 +323,41 @@ extension AppDatabase {
                 INSERT INTO personSearch(personSearch) VALUES ('optimize');
                 """)
         }
+        migrator.registerMigration("v12 every search index keyed by its owner's integer, with prefix indexes") { db in
+            // Organisations and tags get the key people got in v11. All three indexes keep prefix
+            // indexes of 2 to 6 letters: every word of a search is a prefix term, which without them
+            // merges the lists of every indexed word that starts with it, on every search.
+            try db.execute(sql: """
+                ALTER TABLE organisation ADD COLUMN searchKey INTEGER;
+                UPDATE organisation SET searchKey = rowid;
+                CREATE UNIQUE INDEX organisation_searchKey ON organisation(searchKey);
+                ALTER TABLE tag ADD COLUMN searchKey INTEGER;
+                UPDATE tag SET searchKey = rowid;
+                CREATE UNIQUE INDEX tag_searchKey ON tag(searchKey);
+
+                CREATE VIRTUAL TABLE personSearchV12 USING fts5(
+                  publicText, allText, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5 6');
+                INSERT INTO personSearchV12 (rowid, publicText, allText) SELECT rowid, publicText, allText FROM personSearch;
+                DROP TABLE personSearch;
+                ALTER TABLE personSearchV12 RENAME TO personSearch;
+                INSERT INTO personSearch(personSearch) VALUES ('optimize');
+
+                CREATE VIRTUAL TABLE organisationSearchV12 USING fts5(
+                  text, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5 6');
+                INSERT INTO organisationSearchV12 (rowid, text)
+                  SELECT o.searchKey, s.text FROM organisationSearch s JOIN organisation o ON o.id = s.organisationId;
+                DROP TABLE organisationSearch;
+                ALTER TABLE organisationSearchV12 RENAME TO organisationSearch;
+                INSERT INTO organisationSearch(organisationSearch) VALUES ('optimize');
+
+                CREATE VIRTUAL TABLE tagSearchV12 USING fts5(
+                  text, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5 6');
+                INSERT INTO tagSearchV12 (rowid, text) SELECT t.searchKey, s.text FROM tagSearch s JOIN tag t ON t.id = s.tagId;
+                DROP TABLE tagSearch;
+                ALTER TABLE tagSearchV12 RENAME TO tagSearch;
+                INSERT INTO tagSearch(tagSearch) VALUES ('optimize');
+                """)
+        }
         return migrator
     }
 }

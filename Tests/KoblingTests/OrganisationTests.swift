@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct OrganisationTests {
     @Test func theCreatorAdministersTheOrganisationAndItKeepsAnAdmin() async throws {
-        try await TestApp().test { client in
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
             let maja = try await client.signup("maja@gazelab.dk", name: "Maja Thorsen")
             let omar = try await client.signup("omar@gazelab.dk", name: "Omar Haddad")
             let created = try await client.request(
@@ -51,6 +53,11 @@ import Testing
             #expect(seen.map { $0["organisationName"] as? String } == ["GazeLab Nordic"])
             #expect(seen.map { $0["title"] as? String } == ["CEO"])
             #expect(try await client.request(.get, "/v1/organisations/\(id)/members").items().map { $0["personName"] as? String } == ["Omar H. Haddad"])
+            // Search finds the new name, and nothing once the organisation is gone.
+            #expect(try await client.request(.get, "/v1/organisations?q=nordic").items().map { $0["id"] as? String } == [id])
+            let organiser = try await client.organiser()
+            #expect(try await client.request(.delete, "/v1/organisations/\(id)", as: organiser).status == .noContent)
+            #expect(try await client.request(.get, "/v1/organisations?q=nordic").items().isEmpty)
         }
     }
 
@@ -89,12 +96,16 @@ import Testing
             }
             let renamed = try await client.request(.patch, "/v1/tags/ophthalmology", json: #"{"label":{"da":"Oftalmologi"}}"#, as: organiser).json()
             #expect((renamed["label"] as? [String: String]) == ["da": "Oftalmologi", "en": "Ophthalmology"])
+            // The search index follows the rename, and the delete below.
+            #expect(try await client.request(.get, "/v1/tags?q=oftal").items().map { $0["id"] as? String } == ["ophthalmology"])
+            #expect(try await client.request(.get, "/v1/tags?q=%C3%B8jen").items().isEmpty)
 
             try await client.request(.patch, "/v1/people/\(member.personId)", json: #"{"tags":["ophthalmology"]}"#, as: member)
             #expect(try await client.request(.delete, "/v1/tags/ophthalmology", as: organiser).status == .conflict)
             try await client.request(.patch, "/v1/people/\(member.personId)", json: #"{"tags":[]}"#, as: member)
             #expect(try await client.request(.delete, "/v1/tags/ophthalmology", as: organiser).status == .noContent)
             #expect(try await client.request(.get, "/v1/tags/ophthalmology").status == .notFound)
+            #expect(try await client.request(.get, "/v1/tags?q=ophthal").items().isEmpty)
         }
     }
 }

@@ -96,10 +96,12 @@ import Testing
                 INSERT INTO person (id, name, sortKey, createdAt, updatedAt, version, documentFull, documentPublic)
                   VALUES ('per_old', 'Hanne Sørensen', 'hanne sørensen', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1, '{}', '{}');
                 INSERT INTO personSearch (personId, publicText, allText) VALUES ('per_old', 'Hanne Sørensen', 'Hanne Sørensen Øjensygdomme');
+                INSERT INTO tagSearch (tagId, text) VALUES ('retinal-imaging', 'Nethindebilleder Retinal imaging fundus');
+                INSERT INTO organisationSearch (organisationId, text) VALUES ('org_eye', 'Øjeblik AI Screening Hovedstaden');
                 """)
         }
         // The migration adds the columns; opening the database renders what is missing.
-        _ = try AppDatabase.open(path: folder.appendingPathComponent("old.sqlite").path)
+        let opened = try AppDatabase.open(path: folder.appendingPathComponent("old.sqlite").path)
         let (tag, organisation) = try await queue.read { db in
             (try String.fetchOne(db, sql: "SELECT document FROM tag"), try String.fetchOne(db, sql: "SELECT document FROM organisation"))
         }
@@ -115,6 +117,13 @@ import Testing
                 """)
         }
         #expect(found == ["per_old"])
+        // Every search index moved to its owner's key with what it held, and finds it as the API
+        // searches, by prefix.
+        #expect(try await opened.people(PeopleFilter(text: "øjens"), viewer: .organiser, page: PageRequest(limit: 10)).count == 1)
+        #expect(try await opened.people(PeopleFilter(text: "øjens"), viewer: .anonymous, page: PageRequest(limit: 10)).count == 0)
+        #expect(try await opened.tags(kind: nil, text: "fund", page: PageRequest(limit: 10)).count == 1)
+        #expect(try await opened.organisations(OrganisationFilter(text: "screen"), page: PageRequest(limit: 10)).count == 1)
+        #expect(try await opened.organisations(OrganisationFilter(text: "screenings"), page: PageRequest(limit: 10)).count == 0)
     }
 
     func loadSeed() throws -> SeedData {
