@@ -80,6 +80,11 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
     public var sentAt: String?
     /// The newsletter issue the row belongs to.
     public var issueId: String?
+    /// While the row is sending: the worker that claimed it, when, and until when its claim
+    /// holds unless renewed.
+    public var claimedBy: String?
+    public var claimedAt: String?
+    public var leaseUntil: String?
     /// The message itself; left out of listings.
     public var message: Data?
 
@@ -109,11 +114,15 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
         createdAt = record.createdAt
         sentAt = record.sentAt
         issueId = record.issueId
+        claimedBy = record.claimedBy
+        claimedAt = record.claimedAt
+        leaseUntil = record.leaseUntil
         message = withMessage ? record.message : nil
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, recipient, status, attempts, notBefore, lastError, messageId, reply, createdAt, sentAt, issueId
+        case claimedBy, claimedAt, leaseUntil
     }
 
     /// Every field, null when empty, as the spec says.
@@ -131,6 +140,9 @@ public struct OutboxEntry: Sendable, Equatable, Encodable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(sentAt, forKey: .sentAt)
         try container.encode(issueId, forKey: .issueId)
+        try container.encode(claimedBy, forKey: .claimedBy)
+        try container.encode(claimedAt, forKey: .claimedAt)
+        try container.encode(leaseUntil, forKey: .leaseUntil)
     }
 }
 
@@ -147,7 +159,8 @@ extension AppDatabase {
         try OutboxRecord(
             id: ids.next("mail"), kind: mail.kind, dedupeKey: mail.dedupeKey, recipient: mail.recipient, message: mail.message,
             status: OutboxEntry.Status.queued.rawValue, attempts: 0, notBefore: now, lastError: nil, messageId: nil,
-            reply: nil, createdAt: now, updatedAt: now, sentAt: nil, issueId: nil, subscriberId: nil
+            reply: nil, createdAt: now, updatedAt: now, sentAt: nil, issueId: nil, subscriberId: nil,
+            claimedBy: nil, claimedAt: nil, leaseUntil: nil
         ).insert(db)
         return true
     }
@@ -172,7 +185,7 @@ extension AppDatabase {
                 try markSent(taken, db)
                 try db.execute(
                     sql: """
-                        UPDATE outbox SET status = 'queued', notBefore = ?, updatedAt = ?,
+                        UPDATE outbox SET status = 'queued', notBefore = ?, updatedAt = ?, \(LeasedRows.release),
                           lastError = 'interrupted by a restart while sending; sent again'
                         WHERE status = 'sending'
                         """,
@@ -211,7 +224,7 @@ extension AppDatabase {
     /// changed, so the journal and the ledger may both say so.
     private func markSent(_ id: String, messageId: String, reply: String, at stamp: String, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL
+            UPDATE outbox SET status = 'sent', messageId = ?, reply = ?, sentAt = ?, updatedAt = ?, lastError = NULL, \(LeasedRows.release)
             WHERE id = ? AND status = 'sending'
             """).execute(arguments: [messageId, reply, stamp, stamp, id])
     }
@@ -222,10 +235,18 @@ extension AppDatabase {
         try await onWriteThread { try journal.clear() }
     }
 
-    /// Marks the next due row "sending" and answers it, oldest first; nil when nothing is due.
-    public func claimNextMail() async throws -> ClaimedMail? {
+    /// Marks the next due row "sending", claimed by `holder`, and answers it, oldest first; nil
+    /// when nothing is due.
+    public func claimNextMail(holder: LeaseHolder = LeaseHolder(id: "direct"), terms: LeaseTerms = .standard) async throws -> ClaimedMail? {
+        let now = clock.now()
+        return try await write { db in try claim(1, now: now, lease: (holder, terms), db).first }
+    }
+
+    /// Hands back to the queue the rows whose claim lapsed: their holder stopped without an
+    /// outcome or a renewal. Answers how many.
+    public func reclaimLapsedMail() async throws -> Int {
         let now = self.now
-        return try await write { db in try claim(1, now: now, db).first }
+        return try await write { db in try LeasedRows.outbox.reclaimLapsed(now: now, db) }
     }
 
     /// What the sender asks of a transaction: record its last outcome, claim rows to send next,
@@ -259,8 +280,11 @@ extension AppDatabase {
     ///
     /// Synchronous: the worker calls it from a thread of its own, and a write from one runs on
     /// that thread without a hop.
+    ///
+    /// The rows are claimed by `holder` on `terms`; with `renew`, every claim the holder has is
+    /// extended, and the claims of others that lapsed go back to the queue.
     @available(*, noasync, message: "blocks its thread; for the outbox's ledger thread")
-    public func settleAndClaim(_ requests: [SendRequest]) throws -> SendAnswers {
+    public func settleAndClaim(_ requests: [SendRequest], holder: LeaseHolder, terms: LeaseTerms, renew: Bool = false) throws -> SendAnswers {
         let now = clock.now()
         let stamp = Timestamp.string(now)
         return try writer.write { db in
@@ -268,8 +292,12 @@ extension AppDatabase {
                 if let outcome = request.outcome { try settle(outcome, now: now, db) }
                 for id in request.release { try release(id, now: stamp, db) }
             }
+            if renew {
+                try LeasedRows.outbox.renew(holder, until: Timestamp.string(terms.expiry(from: now)), db)
+                _ = try LeasedRows.outbox.reclaimLapsed(now: stamp, db)
+            }
             // Claimed together, oldest first, then shared out in the order the requests came.
-            var rows = try claim(requests.reduce(0) { $0 + $1.claim }, now: stamp, db)[...]
+            var rows = try claim(requests.reduce(0) { $0 + $1.claim }, now: now, lease: (holder, terms), db)[...]
             let claimed = requests.map { request in
                 defer { rows = rows.dropFirst(request.claim) }
                 return Array(rows.prefix(request.claim))
@@ -282,7 +310,7 @@ extension AppDatabase {
     /// A claimed row that will not be sent now goes back to the queue, or is skipped as the
     /// cancel skipped the rest of its issue's queue if its send was cancelled meanwhile.
     private func release(_ id: String, now: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE outbox SET status = 'queued', attempts = attempts - 1, updatedAt = ? WHERE id = ? AND status = 'sending'")
+        try db.cachedStatement(sql: "UPDATE outbox SET status = 'queued', attempts = attempts - 1, updatedAt = ?, \(LeasedRows.release) WHERE id = ? AND status = 'sending'")
             .execute(arguments: [now, id])
         try db.cachedStatement(sql: """
             UPDATE outbox SET status = 'skipped', lastError = 'not sent: the send was cancelled'
@@ -292,8 +320,10 @@ extension AppDatabase {
 
     /// Claims up to `count` due rows, oldest first, with one query for a batch of them; rows whose
     /// subscriber is no longer confirmed, or whose address is suppressed, are skipped on the way.
-    private func claim(_ count: Int, now: String, _ db: Database) throws -> [ClaimedMail] {
+    private func claim(_ count: Int, now date: Date, lease: (holder: LeaseHolder, terms: LeaseTerms), _ db: Database) throws -> [ClaimedMail] {
         guard count > 0 else { return [] }
+        let now = Timestamp.string(date)
+        let until = Timestamp.string(lease.terms.expiry(from: date))
         let due = try db.cachedStatement(sql: """
             SELECT o.id, o.kind, o.recipient, o.message, o.attempts, o.notBefore, o.createdAt, o.issueId,
               s.status AS subscriberStatus, s.name AS subscriberName, s.unsubscribeToken,
@@ -304,7 +334,7 @@ extension AppDatabase {
                    OR EXISTS (SELECT 1 FROM newsletterIssue i WHERE i.id = o.issueId AND i.status = 'sending'))
             ORDER BY o.notBefore, o.createdAt, o.id LIMIT ?
             """)
-        let markSending = try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updatedAt = ? WHERE id = ?")
+        let markSending = try db.cachedStatement(sql: "UPDATE outbox SET \(LeasedRows.outbox.claim), attempts = attempts + 1, updatedAt = ? WHERE id = ?")
         var claimed: [ClaimedMail] = []
         // Skipped rows leave the queue, so a batch that skipped some is followed by another.
         while claimed.count < count {
@@ -326,7 +356,7 @@ extension AppDatabase {
                     try skip(id, reason: "not sent: the address is suppressed (\(reason))", now: now, db)
                     continue
                 }
-                try markSending.execute(arguments: [now, id])
+                try markSending.execute(arguments: [lease.holder.id, now, until, now, id])
                 let entry = OutboxEntry(
                     id: id, kind: kind, recipient: row["recipient"], status: .sending, attempts: row["attempts"] + 1,
                     notBefore: row["notBefore"], createdAt: row["createdAt"], issueId: row["issueId"], message: row["message"])
@@ -349,10 +379,10 @@ extension AppDatabase {
             try markSent(id, messageId: messageId, reply: reply, at: stamp, db)
         case .failed(let id, let reason):
             // It will not go through; the reason stays for organisers to read.
-            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ?, updatedAt = ? WHERE id = ?")
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', lastError = ?, updatedAt = ?, \(LeasedRows.release) WHERE id = ?")
                 .execute(arguments: [reason, stamp, id])
         case .retry(let id, let delay, let reason):
-            try db.cachedStatement(sql: "UPDATE outbox SET status = 'queued', notBefore = ?, lastError = ?, updatedAt = ? WHERE id = ?")
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'queued', notBefore = ?, lastError = ?, updatedAt = ?, \(LeasedRows.release) WHERE id = ?")
                 .execute(arguments: [Timestamp.string(now + delay), reason, stamp, id])
         }
     }

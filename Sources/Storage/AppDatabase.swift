@@ -40,7 +40,7 @@ public struct AppDatabase: Sendable {
     }
 
     let writer: any DatabaseWriter
-    let clock: Clock
+    public let clock: Clock
     let ids: IDGenerator
     /// Messages the server took whose rows may not say so yet (see `DeliveryJournal`).
     let journal: DeliveryJournal

@@ -202,7 +202,8 @@ import Testing
             let list = try await Self.list(client, as: organiser, subscribers: (1...6).map { ("h\($0)@example.dk", nil) })
             let issue = try await Self.issue(client, list: list, as: organiser)
             try await client.request(.post, "/v1/newsletter/issues/\(issue)/send", as: organiser)
-            let ledger = OutboxLedger(commit: app.database.settleAndClaim)
+            let holder = LeaseHolder(id: "test")
+            let ledger = OutboxLedger { requests, renew in try app.database.settleAndClaim(requests, holder: holder, terms: .standard, renew: renew) }
             let writer = Thread { ledger.run() }
             writer.start()
             defer { ledger.close() }
@@ -222,10 +223,10 @@ import Testing
 
             // Claimed when the send is cancelled: handed back, the rows are skipped as the rest were.
             try await client.request(.post, "/v1/newsletter/issues/\(issue)/resume", as: organiser)
-            let held = try await blocking { try app.database.settleAndClaim([.init(outcome: nil, claim: 2)]) }.claimed[0]
+            let held = try await blocking { try app.database.settleAndClaim([.init(outcome: nil, claim: 2)], holder: holder, terms: .standard) }.claimed[0]
             #expect(held.count == 2)
             try await client.request(.post, "/v1/newsletter/issues/\(issue)/cancel", as: organiser)
-            let answers = try await blocking { try app.database.settleAndClaim([.init(outcome: nil, claim: 1, release: held.map(\.entry.id))]) }
+            let answers = try await blocking { try app.database.settleAndClaim([.init(outcome: nil, claim: 1, release: held.map(\.entry.id))], holder: holder, terms: .standard) }
             #expect(answers.claimed[0].isEmpty && !answers.issuesSending.contains(issue))
             let after = try await app.database.issue(id: issue).delivery
             #expect(after.sent == 1 && after.sending == 0 && after.queued == 0 && after.skipped == 5)

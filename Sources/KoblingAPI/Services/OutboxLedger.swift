@@ -1,4 +1,5 @@
 import Foundation
+import KoblingCore
 import Storage
 
 /// The one writer of delivery state while the worker sends: the sender hands it outcomes and asks
@@ -7,6 +8,10 @@ import Storage
 /// transaction, so a send of thousands costs a few hundred transactions. The sender does not wait for
 /// outcomes to be written: what makes a taken message safe from a crash is the delivery journal
 /// (`AppDatabase.recordTaken`), written by the sender itself.
+///
+/// The rows the sender claims are leases (`LeaseTerms`): the ledger renews them with a batch when
+/// the renewal is due, and by itself when no batch comes for that long (the sender waits on a
+/// slow server), and hands back the rows of others whose claims lapsed.
 final class OutboxLedger: @unchecked Sendable {
     /// The answer to one request, once it is written.
     final class Ticket: @unchecked Sendable {
@@ -49,15 +54,33 @@ final class OutboxLedger: @unchecked Sendable {
     static let window = 0.002
     static let batchLimit = 64
 
-    private let commit: ([AppDatabase.SendRequest]) throws -> AppDatabase.SendAnswers
+    /// Writes a batch; the flag asks for the claims to be renewed with it.
+    typealias Commit = (_ requests: [AppDatabase.SendRequest], _ renew: Bool) throws -> AppDatabase.SendAnswers
+
+    private let commit: Commit
+    private let terms: LeaseTerms
+    /// The clock the leases are written with.
+    private let now: () -> Date
+    private var renewedAt: Date
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var waiting: [(AppDatabase.SendRequest, Ticket)] = []
     private var sendersWaiting = 0
     private var closed = false
 
-    init(commit: @escaping ([AppDatabase.SendRequest]) throws -> AppDatabase.SendAnswers) {
+    init(terms: LeaseTerms = .standard, now: @escaping () -> Date = Date.init, commit: @escaping Commit) {
         self.commit = commit
+        self.terms = terms
+        self.now = now
+        renewedAt = now()
+    }
+
+    /// Whether this batch renews the claims, and if so, from when the next renewal counts.
+    private func renewalDue() -> Bool {
+        let now = self.now()
+        guard terms.isDue(renewedAt: renewedAt, now: now) else { return false }
+        renewedAt = now
+        return true
     }
 
     /// Hands in a request; it is written soon, with whatever else arrives by then.
@@ -75,7 +98,14 @@ final class OutboxLedger: @unchecked Sendable {
     func run() {
         condition.lock()
         while true {
-            while waiting.isEmpty && !closed { condition.wait() }
+            while waiting.isEmpty && !closed {
+                if !condition.wait(until: Date(timeIntervalSinceNow: terms.renewal)) && waiting.isEmpty && !closed && renewalDue() {
+                    // No batch for a renewal's time: the claims are renewed on their own.
+                    condition.unlock()
+                    _ = try? commit([], true)
+                    condition.lock()
+                }
+            }
             if waiting.isEmpty { break }
             let deadline = Date(timeIntervalSinceNow: Self.window)
             while !closed && sendersWaiting == 0 && waiting.count < Self.batchLimit {
@@ -84,7 +114,8 @@ final class OutboxLedger: @unchecked Sendable {
             let batch = waiting
             waiting = []
             condition.unlock()
-            let answers = Result { try commit(batch.map(\.0)) }
+            let renew = renewalDue()
+            let answers = Result { try commit(batch.map(\.0), renew) }
             condition.lock()
             for (index, (_, ticket)) in batch.enumerated() {
                 ticket.answer = answers.map { Answer(claimed: $0.claimed[index], issuesSending: $0.issuesSending) }

@@ -1,4 +1,5 @@
 import Foundation
+import KoblingCore
 import Logging
 import Mail
 import ServiceLifecycle
@@ -39,6 +40,8 @@ public final class OutboxWorker: Service, Sendable {
         public var pollInterval: Duration = .seconds(1)
         /// How late a scheduled issue may still start; later, it waits for an organiser.
         public var lateSendGrace: TimeInterval = 30 * 60
+        /// How long a claimed row stays this worker's without renewal.
+        public var lease = LeaseTerms.standard
         /// Whether `run` sends in the background. Off where the caller drives the worker with
         /// `runOnce` itself (the tests), so that nothing races it.
         public var sendsInBackground = true
@@ -68,6 +71,8 @@ public final class OutboxWorker: Service, Sendable {
     private let pacing = Mutex(ContinuousClock.now)
     /// The transport's stream, kept between runs so that its connections are reused.
     private let stream: StreamBox
+    /// The name this worker's claims carry.
+    let holder = LeaseHolder.forThisProcess("outbox")
 
     public init(
         database: AppDatabase, transport: any MailTransport, settings: Settings = Settings(),
@@ -140,10 +145,16 @@ public final class OutboxWorker: Service, Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         try await database.startDueIssues(grace: settings.lateSendGrace)
+        // Rows whose claims lapsed (a holder that stopped without an outcome) are due again.
+        let lapsed = try await database.reclaimLapsedMail()
+        if lapsed > 0 { logger.warning("mail whose claim lapsed is queued again", metadata: ["messages": "\(lapsed)"]) }
         // Outcomes a failed run left only in the journal go in before anything is claimed.
         try await database.applyDeliveryJournal()
         let database = self.database
-        let ledger = OutboxLedger(commit: { try database.settleAndClaim($0) })
+        let (holder, terms) = (self.holder, settings.lease)
+        let ledger = OutboxLedger(terms: terms, now: database.clock.now) { requests, renew in
+            try database.settleAndClaim(requests, holder: holder, terms: terms, renew: renew)
+        }
         let writer = Thread { ledger.run() }
         writer.name = "kobling.outbox.ledger"
         writer.start()

@@ -19,6 +19,9 @@ struct OutboxRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var sentAt: String?
     var issueId: String?
     var subscriberId: String?
+    var claimedBy: String?
+    var claimedAt: String?
+    var leaseUntil: String?
 
     enum Columns {
         static let status = Column(CodingKeys.status)

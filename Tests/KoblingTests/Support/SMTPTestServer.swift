@@ -21,8 +21,29 @@ final class SMTPTestServer {
     static let python = root.appendingPathComponent(".build/venv/bin/python")
     static let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
-    init(certificate: TestCertificate? = nil, auth: String? = nil, refuse: [String: Int] = [:], pipelining: Bool = true,
+    convenience init(certificate: TestCertificate? = nil, auth: String? = nil, refuse: [String: Int] = [:], pipelining: Bool = true,
          idleTimeout: Double? = nil, laterEHLODelay: Double? = nil) throws {
+        var arguments: [String] = []
+        if let certificate { arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path] }
+        if let auth { arguments += ["--auth", auth] }
+        if !pipelining { arguments.append("--no-pipelining") }
+        if let idleTimeout { arguments += ["--idle-timeout", "\(idleTimeout)"] }
+        if let laterEHLODelay { arguments += ["--later-ehlo-delay", "\(laterEHLODelay)"] }
+        for (address, code) in refuse.sorted(by: { $0.key < $1.key }) { arguments += ["--refuse", "\(address)=\(code)"] }
+        try self.init(script: "smtp_server.py", arguments: arguments)
+    }
+
+    /// A server that misbehaves on `faults` (faulty_smtp.py: the rules are described there), and
+    /// closes each connection after `closeEvery` messages when given.
+    convenience init(faults: [Fault], closeEvery: Int? = nil, seed: Int = 1, certificate: TestCertificate? = nil) throws {
+        let script = String(decoding: try JSONEncoder().encode(faults), as: UTF8.self)
+        var arguments = ["--script", script, "--seed", "\(seed)"]
+        if let closeEvery { arguments += ["--close-every", "\(closeEvery)"] }
+        if let certificate { arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path] }
+        try self.init(script: "faulty_smtp.py", arguments: arguments)
+    }
+
+    private init(script: String, arguments: [String]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
             throw TestServerError("no Python with aiosmtpd at \(Self.python.path): run scripts/setup --test")
         }
@@ -30,14 +51,8 @@ final class SMTPTestServer {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         port = try Self.freePort()
         let ready = folder.appendingPathComponent("ready")
-        var arguments = [Self.support.appendingPathComponent("smtp_server.py").path, "--port", "\(port)",
-                         "--out", folder.appendingPathComponent("mail").path, "--ready-file", ready.path]
-        if let certificate { arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path] }
-        if let auth { arguments += ["--auth", auth] }
-        if !pipelining { arguments.append("--no-pipelining") }
-        if let idleTimeout { arguments += ["--idle-timeout", "\(idleTimeout)"] }
-        if let laterEHLODelay { arguments += ["--later-ehlo-delay", "\(laterEHLODelay)"] }
-        for (address, code) in refuse.sorted(by: { $0.key < $1.key }) { arguments += ["--refuse", "\(address)=\(code)"] }
+        let arguments = [Self.support.appendingPathComponent(script).path, "--port", "\(port)",
+                         "--out", folder.appendingPathComponent("mail").path, "--ready-file", ready.path] + arguments
         process = Process()
         process.executableURL = Self.python
         process.arguments = arguments
@@ -77,6 +92,33 @@ final class SMTPTestServer {
             let envelope = try JSONDecoder().decode(
                 Arrival.self, from: Data(contentsOf: file.deletingPathExtension().appendingPathExtension("json")))
             return (envelope, file)
+        }
+    }
+
+    /// One rule of a faulty server's script (see faulty_smtp.py).
+    struct Fault: Encodable {
+        enum Stage: String, Encodable { case greeting, ehlo, starttls, mail, rcpt, data, content }
+        enum Action: String, Encodable { case reply, reset, hang, late, delay, tlsFail = "tls-fail" }
+        var stage: Stage
+        var action: Action = .reply
+        var reply: String?
+        var close: Bool?
+        var nth: Int?
+        var every: Int?
+        var connection: Int?
+        var recipient: String?
+        var times: Int?
+        var probability: Double?
+        var delay: Double?
+    }
+
+    /// The rules a faulty server applied, in order: the stage and what it did.
+    func faultsApplied() -> [(stage: String, action: String)] {
+        let log = (try? String(contentsOf: folder.appendingPathComponent("mail/faults.jsonl"), encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").compactMap { line in
+            guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let stage = entry["stage"] as? String, let action = entry["action"] as? String else { return nil }
+            return (stage, action)
         }
     }
 
