@@ -109,24 +109,34 @@ final class SMTPConnection: @unchecked Sendable {
         return sent
     }
 
-    /// The replies that have arrived, read without waiting (none when nothing came yet).
-    func receive() throws(Lost) -> [SMTPReply] {
+    /// What one look at the socket found: the replies that arrived, and, when the connection
+    /// ended after them, how. The replies count even then: a server that closes right after its
+    /// 250 has taken the message.
+    struct Received {
         var replies: [SMTPReply] = []
+        var lost: Lost?
+    }
+
+    /// The replies that have arrived, read without waiting (none when nothing came yet).
+    func receive() -> Received {
+        var received = Received()
         while true {
-            var received = 0
-            let result = receiveBuffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &received) }
+            var count = 0
+            let result = receiveBuffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &count) }
             if result == CURLE_AGAIN { break }
-            guard result == CURLE_OK, received > 0 else {
-                throw lost(result == CURLE_OK ? "the server closed the connection" : String(cString: curl_easy_strerror(result)))
+            guard result == CURLE_OK, count > 0 else {
+                received.lost = lost(result == CURLE_OK ? "the server closed the connection" : String(cString: curl_easy_strerror(result)))
+                break
             }
-            receiveBuffer.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0.prefix(received))) }
+            receiveBuffer.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
             do {
-                while let reply = try reader.next() { replies.append(reply) }
+                while let reply = try reader.next() { received.replies.append(reply) }
             } catch {
-                throw lost("\(error)")
+                received.lost = lost("\(error)")
+                break
             }
         }
-        return replies
+        return received
     }
 
     /// The connection is not to be used again: shut at once when released, without QUIT.

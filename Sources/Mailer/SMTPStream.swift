@@ -194,29 +194,24 @@ final class SMTPStream: MailStream, @unchecked Sendable {
             }
         }
 
-        /// Reads the slot's replies and reports the outcomes they decide.
+        /// Reads the slot's replies and reports the outcomes they decide; then, if the connection
+        /// ended, fails what is still under way on it.
         func read(_ slot: Slot) {
             guard let connection = slot.connection else { return }
-            do {
-                let replies = try connection.receive()
-                guard !replies.isEmpty else { return }
-                for reply in replies {
-                    for event in slot.session!.receive(reply) {
-                        switch event {
-                        case .delivered(let tag, let text): report(tag, .success(text))
-                        case .refused(let tag, let error): report(tag, .failure(error))
-                        }
+            let received = connection.receive()
+            for reply in received.replies {
+                for event in slot.session!.receive(reply) {
+                    switch event {
+                    case .delivered(let tag, let text): report(tag, .success(text))
+                    case .refused(let tag, let error): report(tag, .failure(error))
                     }
                 }
-                if slot.session!.mustClose {
-                    drop(slot, "the server ended the connection (\(replies.last!.text))")
-                    return
-                }
-                slot.deadline = slot.session!.isBusy ? clock.now + timeout : nil
-                flush(slot)
-            } catch {
-                drop(slot, "\(error)")
             }
+            if let lost = received.lost { return drop(slot, lost.description) }
+            guard let last = received.replies.last else { return }
+            if slot.session!.mustClose { return drop(slot, "the server ended the connection (\(last.text))") }
+            slot.deadline = slot.session!.isBusy ? clock.now + timeout : nil
+            flush(slot)
         }
 
         while true {

@@ -317,3 +317,26 @@ struct SMTPWireTests {
         #expect(SMTPCommands.mail(from: "hub@kobling.test", size: 6000) == Array("MAIL FROM:<hub@kobling.test> SIZE=6000\r\n".utf8))
     }
 }
+
+/// The stream's circuit, as pure logic.
+@Suite struct SendCircuitTests {
+    @Test func aBurstOpensItAndEachReopeningDoublesThePauseUntilASuccess() {
+        var circuit = SendCircuit(settings: .init(threshold: 3, firstPause: 10, lastPause: 25))
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        #expect(circuit.failedTransiently("451", at: start) == nil)
+        circuit.succeeded()
+        #expect(circuit.failedTransiently("451", at: start) == nil)
+        #expect(circuit.failedTransiently("451", at: start) == nil)
+        #expect(circuit.allows(at: start))
+        #expect(circuit.failedTransiently("421", at: start) == 10)
+        #expect(!circuit.allows(at: start + 9) && circuit.reason == "421")
+        // Failures of messages already under way while it is open change nothing.
+        #expect(circuit.failedTransiently("421", at: start + 5) == nil)
+        #expect(circuit.allows(at: start + 10))
+        #expect(circuit.failedTransiently("421", at: start + 10) == 20)
+        #expect(circuit.failedTransiently("421", at: start + 30) == 25, "the pause stops growing at lastPause")
+        circuit.succeeded()
+        #expect(circuit.allows(at: start + 30) && circuit.openUntil == nil && circuit.opened == 0)
+        #expect(circuit.failedTransiently("451", at: start + 31) == nil, "after a success the threshold counts again")
+    }
+}

@@ -3,7 +3,7 @@ import KoblingCore
 import Storage
 
 /// The outbox as organisers see it: every email queued, sending, sent or failed, with the reason,
-/// and whether sending is paused.
+/// whether sending is paused for an organiser, and whether it is backing off by itself.
 struct OutboxController {
     let services: AppServices
 
@@ -17,8 +17,14 @@ struct OutboxController {
         var nextCursor: String?
         var counts: [String: Int]
         var paused: String?
+        var backingOff: BackingOff?
 
-        enum CodingKeys: String, CodingKey { case items, nextCursor, counts, paused }
+        struct BackingOff: Encodable {
+            var until: String
+            var reason: String
+        }
+
+        enum CodingKeys: String, CodingKey { case items, nextCursor, counts, paused, backingOff }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -26,6 +32,7 @@ struct OutboxController {
             try container.encode(nextCursor, forKey: .nextCursor)
             try container.encode(counts, forKey: .counts)
             try container.encode(paused, forKey: .paused)
+            try container.encode(backingOff, forKey: .backingOff)
         }
     }
 
@@ -39,7 +46,8 @@ struct OutboxController {
         return try JSONResponse.make(Listing(
             items: result.items, nextCursor: result.nextCursor,
             counts: Dictionary(uniqueKeysWithValues: OutboxEntry.Status.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-            paused: services.outbox.pausedReason))
+            paused: services.outbox.pausedReason,
+            backingOff: services.outbox.backingOff.map { .init(until: Timestamp.string($0.until), reason: $0.reason) }))
     }
 
     @Sendable func resume(_ request: Request, context: KoblingContext) async throws -> Response {

@@ -22,8 +22,9 @@ import Synchronization
 ///
 /// Transient failures (4xx, lost connections) are retried with exponential backoff, from 30 s to
 /// an hour, up to `maxAttempts`; permanent ones (5xx) are recorded with the server's reply. A
-/// setup fault (no TLS, refused login) or `failureLimit` failures in a row pause the worker with
-/// the reason, until an organiser resumes it. A refused address is a bounce: hard (5xx) bounces
+/// burst of transient failures backs off the whole stream (`SendCircuit`), which goes on by
+/// itself after the pause. A setup fault (no TLS, refused login) twice in a row, with no message
+/// through in between, pauses the worker with the reason, until an organiser resumes it. A refused address is a bounce: hard (5xx) bounces
 /// suppress it at once, soft (4xx) ones after several messages.
 ///
 /// Newsletter rows carry no message: it is composed from the issue when the row's turn comes, so
@@ -34,7 +35,8 @@ public final class OutboxWorker: Service, Sendable {
         /// Messages a second at most.
         public var rate = 10.0
         public var maxAttempts = 8
-        public var failureLimit = 20
+        /// When a burst of transient failures backs off the whole stream.
+        public var circuit = SendCircuit.Settings()
         public var firstRetry: TimeInterval = 30
         public var lastRetry: TimeInterval = 3600
         public var pollInterval: Duration = .seconds(1)
@@ -51,7 +53,10 @@ public final class OutboxWorker: Service, Sendable {
 
     private struct State {
         var pausedReason: String?
-        var failuresInARow = 0
+        var circuit: SendCircuit
+        /// Setup faults since the last message went through: one alone (a TLS handshake that failed
+        /// on one connection of several) is retried; a second in a row is the setup's.
+        var setupFaultsInARow = 0
         /// A shutdown began: the messages under way finish, and no more are claimed.
         var stopping = false
     }
@@ -65,7 +70,7 @@ public final class OutboxWorker: Service, Sendable {
     private let renderArchive: ArchiveRenderer
     private let settings: Settings
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let wakeup = Wakeup()
     /// When the next message may go, under the rate limit.
     private let pacing = Mutex(ContinuousClock.now)
@@ -81,6 +86,7 @@ public final class OutboxWorker: Service, Sendable {
     ) {
         self.composeNewsletter = composeNewsletter
         self.renderArchive = renderArchive
+        state = Mutex(State(circuit: SendCircuit(settings: settings.circuit)))
         stream = StreamBox(transport.makeStream())
         self.database = database
         self.settings = settings
@@ -95,10 +101,22 @@ public final class OutboxWorker: Service, Sendable {
     /// Why the worker is paused, or nil when it is sending.
     public var pausedReason: String? { state.withLock { $0.pausedReason } }
 
+    /// While a burst of transient failures holds the stream back: until when, and the failure
+    /// that started it.
+    public var backingOff: (until: Date, reason: String)? {
+        let now = database.clock.now()
+        return state.withLock { state in
+            guard let until = state.circuit.openUntil, now < until else { return nil }
+            return (until, state.circuit.reason ?? "")
+        }
+    }
+
+    /// Sending goes on: after a setup fault an organiser mended, or at once after a back-off.
     public func resume() {
         state.withLock {
             $0.pausedReason = nil
-            $0.failuresInARow = 0
+            $0.circuit = SendCircuit(settings: settings.circuit)
+            $0.setupFaultsInARow = 0
         }
         wakeup.signal()
         logger.notice("outbox resumed")
@@ -137,8 +155,11 @@ public final class OutboxWorker: Service, Sendable {
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Whether the sender may claim another row.
-    private var mayClaim: Bool { state.withLock { $0.pausedReason == nil && !$0.stopping } }
+    /// Whether the sender may claim another row: not paused, not stopping, not backing off.
+    private var mayClaim: Bool {
+        let now = database.clock.now()
+        return state.withLock { $0.pausedReason == nil && !$0.stopping && $0.circuit.allows(at: now) }
+    }
 
     /// Starts due scheduled issues, then sends every due message (unless paused); answers how
     /// many were attempted.
@@ -266,7 +287,10 @@ public final class OutboxWorker: Service, Sendable {
     private func outcome(of result: Result<SentMail, MailDeliveryError>, for entry: OutboxEntry) -> MailOutcome {
         switch result {
         case .success(let sent):
-            state.withLock { $0.failuresInARow = 0 }
+            state.withLock {
+                $0.circuit.succeeded()
+                $0.setupFaultsInARow = 0
+            }
             return .sent(id: entry.id, messageId: sent.messageID, reply: sent.reply)
         case .failure(let error):
             return record(error, for: entry)
@@ -277,8 +301,8 @@ public final class OutboxWorker: Service, Sendable {
         var description: String { "the stored message cannot be read" }
     }
 
-    /// What a failure means for its row, and for the worker: bounces are recorded, and setup
-    /// faults or too many failures in a row pause sending.
+    /// What a failure means for its row, and for the worker: bounces are recorded, a burst of
+    /// transient failures backs off the stream, and setup faults pause sending.
     private func record(_ error: MailDeliveryError, for entry: OutboxEntry) -> MailOutcome {
         logger.warning("mail not sent", metadata: ["id": "\(entry.id)", "kind": "\(entry.kind)", "error": "\(error)"])
         let outcome: MailOutcome
@@ -290,6 +314,14 @@ public final class OutboxWorker: Service, Sendable {
         case .transient, .setup:
             let delay = min(settings.firstRetry * pow(2, Double(max(entry.attempts - 1, 0))), settings.lastRetry)
             outcome = .retry(id: entry.id, after: delay, reason: error.description)
+        }
+        if error.kind == .transient {
+            // A 421 or 451 may be the provider shedding load, whatever the recipient.
+            let now = database.clock.now()
+            if let pause = state.withLock({ $0.circuit.failedTransiently(error.description, at: now) }) {
+                logger.warning("the outbox backs off after transient failures in a row", metadata: [
+                    "seconds": "\(Int(pause))", "error": "\(error)"])
+            }
         }
         // A refused address is a bounce, and says nothing about the setup; every other failure does.
         if let bounce = error.bounce {
@@ -303,13 +335,11 @@ public final class OutboxWorker: Service, Sendable {
             }
             return outcome
         }
-        state.withLock { state in
-            state.failuresInARow += 1
-            if state.pausedReason == nil {
-                if error.kind == .setup {
+        if error.kind == .setup {
+            state.withLock { state in
+                state.setupFaultsInARow += 1
+                if state.pausedReason == nil && state.setupFaultsInARow >= 2 {
                     state.pausedReason = "The mail setup needs mending: \(error)"
-                } else if state.failuresInARow >= settings.failureLimit {
-                    state.pausedReason = "\(state.failuresInARow) failures in a row; the last: \(error)"
                 }
             }
         }

@@ -63,6 +63,8 @@ class Server:
     def rule_for(self, stage, connection, recipient=None):
         """Counts the stage and answers the first rule that matches it, if any."""
         count = self.counts[stage] = self.counts.get(stage, 0) + 1
+        if os.environ.get("FAULTY_DEBUG"):
+            self.log({"debug": stage, "count": count, "connection": connection})
         for rule in self.rules:
             if rule["stage"] != stage:
                 continue
