@@ -201,7 +201,9 @@ extension AppDatabase {
     /// itself is settled later with other outcomes (`settleAndClaim`).
     @available(*, noasync, message: "blocks its thread; for the outbox's sending thread")
     public func recordTaken(id: String, messageId: String, reply: String) throws {
-        try journal.append(.init(id: id, at: Timestamp.string(clock.now()), messageId: messageId, reply: reply))
+        try faults.translating {
+            try journal.append(.init(id: id, at: Timestamp.string(clock.now()), messageId: messageId, reply: reply))
+        }
     }
 
     /// Settles the rows the delivery journal holds that still say "sending" (after a run that
@@ -287,7 +289,7 @@ extension AppDatabase {
     public func settleAndClaim(_ requests: [SendRequest], holder: LeaseHolder, terms: LeaseTerms, renew: Bool = false) throws -> SendAnswers {
         let now = clock.now()
         let stamp = Timestamp.string(now)
-        return try writer.write { db in
+        return try faults.translating { try writer.write { db in
             for request in requests {
                 if let outcome = request.outcome { try settle(outcome, now: now, db) }
                 for id in request.release { try release(id, now: stamp, db) }
@@ -304,7 +306,7 @@ extension AppDatabase {
             }
             let sending = try db.cachedStatement(sql: "SELECT id FROM newsletterIssue WHERE status = 'sending'")
             return SendAnswers(claimed: claimed, issuesSending: Set(try String.fetchAll(sending)))
-        }
+        } }
     }
 
     /// A claimed row that will not be sent now goes back to the queue, or is skipped as the

@@ -37,6 +37,8 @@ public struct AppDatabase: Sendable {
     public struct Load: Sendable {
         public var reads: WorkerPool.Load
         public var writes: WorkerPool.Load
+        /// Operations that failed on each storage fault since the database opened.
+        public var storageFaults: [StorageFault: Int]
     }
 
     let writer: any DatabaseWriter
@@ -44,6 +46,8 @@ public struct AppDatabase: Sendable {
     let ids: IDGenerator
     /// Messages the server took whose rows may not say so yet (see `DeliveryJournal`).
     let journal: DeliveryJournal
+    /// Storage faults met so far; every read and write passes through `faults.translating`.
+    let faults = StorageFaultCounts()
     private let reads: WorkerPool
     private let writes: WorkerPool
 
@@ -77,31 +81,32 @@ public struct AppDatabase: Sendable {
         try writer.write { db in try self.renderMissingDocuments(db) }
     }
 
-    public var load: Load { Load(reads: reads.load, writes: writes.load) }
+    public var load: Load { Load(reads: reads.load, writes: writes.load, storageFaults: faults.current) }
 
     /// Runs `body` in a read transaction on a read thread.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let writer = self.writer
-        return try await reads.run { try writer.read(body) }
+        let (writer, faults) = (self.writer, self.faults)
+        return try await reads.run { try faults.translating { try writer.read(body) } }
     }
 
     /// Runs `body` on a read thread outside a transaction: for one statement, which is consistent
     /// on its own, and saves the BEGIN and COMMIT.
     func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let writer = self.writer
-        return try await reads.run { try writer.unsafeRead(body) }
+        let (writer, faults) = (self.writer, self.faults)
+        return try await reads.run { try faults.translating { try writer.unsafeRead(body) } }
     }
 
     /// Runs `body` in a write transaction on the write thread.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let writer = self.writer
-        return try await writes.run { try writer.write(body) }
+        let (writer, faults) = (self.writer, self.faults)
+        return try await writes.run { try faults.translating { try writer.write(body) } }
     }
 
     /// Runs `body` on the write thread with no transaction around it (for work that is not SQL
     /// but must not overlap a write, such as the delivery journal's file).
     func onWriteThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await writes.run(body)
+        let faults = self.faults
+        return try await writes.run { try faults.translating(body) }
     }
 
     var now: String { Timestamp.string(clock.now()) }

@@ -22,6 +22,8 @@ final class DeliveryJournal: @unchecked Sendable {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+        /// The errno of the failed call.
+        var code: Int32 = 0
     }
 
     let path: String
@@ -37,13 +39,18 @@ final class DeliveryJournal: @unchecked Sendable {
         close(descriptor)
     }
 
-    /// Appends one entry in a single write.
+    /// Appends one entry in a single write. A write the disk cut short (it is full) is taken back,
+    /// so that no torn line sits before the next entry.
     func append(_ entry: Entry) throws {
         let line = [entry.id, entry.at, entry.messageId, entry.reply].map(Self.field).joined(separator: "\t") + "\n"
         var line8 = line
+        var before = stat()
+        _ = fstat(descriptor, &before)
         let written = line8.withUTF8 { write(descriptor, $0.baseAddress, $0.count) }
         guard written == line.utf8.count else {
-            throw Failure(description: "cannot write to \(path): \(written < 0 ? String(cString: strerror(errno)) : "a short write")")
+            let code = written < 0 ? errno : ENOSPC
+            if written > 0 { _ = ftruncate(descriptor, before.st_size) }
+            throw Failure(description: "cannot write to \(path): \(String(cString: strerror(code)))", code: code)
         }
     }
 

@@ -45,6 +45,8 @@ struct Problem: Encodable, Sendable {
             self.init(status: .tooManyRequests, slug: "too-many-requests", detail: detail)
         case .busy(_, let detail):
             self.init(status: .serviceUnavailable, slug: "busy", detail: detail)
+        case .storage(let fault, _):
+            self.init(status: .serviceUnavailable, slug: fault.rawValue, detail: fault.detail)
         }
     }
 
@@ -76,7 +78,7 @@ struct Problem: Encodable, Sendable {
 extension KoblingError {
     var extraHeaders: HTTPFields {
         switch self {
-        case .tooManyRequests(let seconds, _), .busy(let seconds, _): [.retryAfter: String(seconds)]
+        case .tooManyRequests(let seconds, _), .busy(let seconds, _), .storage(_, let seconds): [.retryAfter: String(seconds)]
         case .unauthenticated: [.wwwAuthenticate: "Bearer realm=\"kobling\""]
         default: [:]
         }

@@ -1,3 +1,4 @@
+import KoblingCore
 import Prometheus
 import Storage
 import Synchronization
@@ -16,8 +17,10 @@ final class DatabaseMetrics: Sendable {
 
     private let reads: Lane
     private let writes: Lane
+    private let storageFaults: [StorageFault: Counter]
     /// The refusal counts last added to the counters, read and write.
     private let counted = Mutex<[Int]>([0, 0, 0, 0])
+    private let faultsCounted = Mutex<[StorageFault: Int]>([:])
 
     init(registry: PrometheusCollectorRegistry) {
         func lane(_ name: String) -> Lane {
@@ -37,6 +40,11 @@ final class DatabaseMetrics: Sendable {
         }
         reads = lane("read")
         writes = lane("write")
+        storageFaults = Dictionary(uniqueKeysWithValues: StorageFault.allCases.map { fault in
+            (fault, registry.makeCounter(
+                name: "kobling_storage_faults_total", labels: [("fault", fault.rawValue)],
+                help: "Database reads and writes that failed because the disk is full, the database read-only, or the disk failing (answered 503)."))
+        })
     }
 
     /// Takes the database's figures now, before the registry is written out.
@@ -50,6 +58,12 @@ final class DatabaseMetrics: Sendable {
                 lane.refusedLate.increment(by: Int64(pool.refusedLate - counted[2 * index + 1]))
                 counted[2 * index] = pool.refusedFull
                 counted[2 * index + 1] = pool.refusedLate
+            }
+        }
+        faultsCounted.withLock { counted in
+            for (fault, count) in load.storageFaults {
+                storageFaults[fault]?.increment(by: Int64(count - counted[fault, default: 0]))
+                counted[fault] = count
             }
         }
     }

@@ -181,7 +181,12 @@ public final class OutboxWorker: Service, Sendable {
         writer.start()
         let (attempted, failure) = await Thread.run(name: "kobling.outbox") { self.drain(ledger: ledger) }
         ledger.close()
-        if let failure { throw failure }
+        if let failure {
+            // Issues whose last outcome is in are finished even so; the journal keeps what the
+            // database may lack, for the next run to apply.
+            try? await database.finishCompletedIssues(render: renderArchive)
+            throw failure
+        }
         // Every outcome is written: the journal's copy is no longer needed.
         try await database.clearDeliveryJournal()
         try await database.finishCompletedIssues(render: renderArchive)
@@ -225,8 +230,10 @@ public final class OutboxWorker: Service, Sendable {
                         try database.recordTaken(id: id, messageId: messageId, reply: reply)
                     } catch {
                         // The outcome still goes to the database with the next batch; only a
-                        // crash before then would send this message again.
+                        // crash before then would send this message again. Nothing more is sent
+                        // that could not be journalled: the run ends after the messages under way.
                         logger.error("the delivery journal cannot be written", metadata: ["id": "\(id)", "error": "\(error)"])
+                        failure = failure ?? error
                     }
                 }
                 attempted += 1

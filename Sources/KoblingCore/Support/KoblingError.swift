@@ -21,9 +21,28 @@ public enum KoblingError: Error, Equatable, Sendable {
     /// The server cannot take the request now (every database connection busy and too many
     /// waiting, or waiting too long); the caller may retry after the given time.
     case busy(retryAfterSeconds: Int, String)
+    /// The database cannot record the change now (its disk is full, it was made read-only, or
+    /// its disk fails); nothing was written, and the caller may retry after the given time.
+    case storage(StorageFault, retryAfterSeconds: Int)
 
     public static func invalid(_ pointer: String, _ detail: String) -> KoblingError {
         .invalid([FieldError(pointer: pointer, detail: detail)])
+    }
+}
+
+/// Why storage cannot take a write.
+public enum StorageFault: String, Sendable, CaseIterable {
+    case full = "storage-full"
+    case readOnly = "storage-read-only"
+    case failing = "storage-failing"
+
+    /// What a client or an operator reads.
+    public var detail: String {
+        switch self {
+        case .full: "The server's disk is full, so nothing can be saved now; nothing was changed. Try again later."
+        case .readOnly: "The server's database is read-only now, so nothing can be saved; nothing was changed. Try again later."
+        case .failing: "The server's disk failed to save the change; nothing was changed. Try again later."
+        }
     }
 }
 
