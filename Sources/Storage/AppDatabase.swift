@@ -128,16 +128,25 @@ public struct AppDatabase: Sendable {
     }
 
     /// A consistent copy of the live database, taken with SQLite's online backup while the server
-    /// keeps serving.
+    /// keeps serving, with a copy of the delivery journal beside it (`PATH-deliveries`).
     public func backup(to path: String) async throws {
-        let writer = self.writer
+        let (writer, journal, faults) = (self.writer, self.journal, self.faults)
         try await reads.run {
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw KoblingError.conflict("\(path) exists already; choose a new file.")
             }
-            let destination = try DatabaseQueue(path: path)
-            try writer.backup(to: destination)
-            try destination.close()
+            try faults.translating {
+                let destination = try DatabaseQueue(path: path)
+                try writer.backup(to: destination)
+                try destination.close()
+                // The delivery journal goes with the copy, read after it: messages the server took
+                // whose rows still said "sending" in the copy count as sent when it is restored,
+                // rather than going out again.
+                let taken = try journal.entries()
+                guard !taken.isEmpty else { return }
+                let copy = try DeliveryJournal(path: path + "-deliveries")
+                for entry in taken { try copy.append(entry) }
+            }
         }
     }
 }

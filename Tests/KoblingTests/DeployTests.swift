@@ -86,8 +86,11 @@ import Testing
         let backups = server.folder.appendingPathComponent("backups")
         try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
         let old = backups.appendingPathComponent("kobling-20260101T031500Z.sqlite")
-        FileManager.default.createFile(atPath: old.path, contents: Data("old".utf8))
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -20 * 86400)], ofItemAtPath: old.path)
+        let oldJournal = backups.appendingPathComponent("kobling-20260101T031500Z.sqlite-deliveries")
+        for file in [old, oldJournal] {
+            FileManager.default.createFile(atPath: file.path, contents: Data("old".utf8))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -20 * 86400)], ofItemAtPath: file.path)
+        }
 
         for command in commands {
             let result = try await blocking {
@@ -95,8 +98,11 @@ import Testing
             }
             #expect(result.status == 0, "\(command): \(result.output)")
         }
-        let made = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasPrefix("kobling-") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: backups.path)
+        // A copy of the delivery journal sits beside a copy when the server had taken mail not yet recorded.
+        let made = left.filter { $0.hasPrefix("kobling-") && $0.hasSuffix(".sqlite") }
         #expect(made.count == 1 && made.first != old.lastPathComponent, "\(made)")
+        #expect(!left.contains(oldJournal.lastPathComponent), "an old journal copy goes with its copy")
         let copy = try DatabaseQueue(path: backups.appendingPathComponent(try #require(made.first)).path)
         let people = try await copy.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person") ?? 0 }
         #expect(people >= 39)

@@ -69,6 +69,22 @@ import Testing
         await #expect(throws: KoblingError.self) { try await app.database.backup(to: copyPath) }
     }
 
+    /// Mail the server took whose rows still said "sending" when the copy was made is not sent
+    /// again from a restored copy: the delivery journal goes with it.
+    @Test func aBackupKeepsTheDeliveryJournal() async throws {
+        let app = try TestApp()
+        try await app.database.enqueue(["a@example.dk", "b@example.dk"].map(OutboxTests.message))
+        let taken = try #require(try await app.database.claimNextMail())
+        let underWay = try #require(try await app.database.claimNextMail())
+        try await blocking { try app.database.recordTaken(id: taken.entry.id, messageId: "a1@kobling.test", reply: "250 2.0.0 Ok") }
+        let copyPath = app.folder.appendingPathComponent("backup.sqlite").path
+        try await app.database.backup(to: copyPath)
+        let restored = try AppDatabase.open(path: copyPath)
+        #expect(try await restored.requeueInterruptedMail() == 1)
+        #expect(try await restored.outbox(status: .sent, page: .init()).items.map(\.id) == [taken.entry.id])
+        #expect(try await restored.outbox(status: .queued, page: .init()).items.map(\.id) == [underWay.entry.id])
+    }
+
     @Test func migrationsAreAppliedOnOpenAndReopeningKeepsData() async throws {
         let app = try TestApp()
         #expect(try await app.database.appliedMigrations() == AppDatabase.migrator.migrations.sorted())
