@@ -13,14 +13,21 @@ import Testing
 @Suite(.serialized) struct OutboxFaultTests {
     typealias Fault = SMTPTestServer.Fault
 
-    /// Sends `count` messages through `server` until none is due, moving the test clock past each
-    /// back-off; answers the app for further checks.
+    /// Sends a newsletter issue to `count` confirmed subscribers through `server`, as an organiser
+    /// does, until nothing is due, moving the test clock past each back-off; answers the app for
+    /// further checks.
     static func sendAll(
         _ count: Int, through server: SMTPTestServer, options: String = "tls=none&connections=1&timeout=2",
         settings: OutboxWorker.Settings = .fast, rounds: Int = 12
     ) async throws -> TestApp {
         let app = try TestApp(mail: try server.transport(options), outbox: settings)
-        try await app.database.enqueue((0..<count).map { try OutboxTests.message(to: "p\($0)@example.dk") })
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            let list = try await NewsletterTests.list(client, as: organiser, subscribers: (0..<count).map { ("p\($0)@example.dk", nil) })
+            let issue = try await NewsletterTests.issue(client, list: list, as: organiser)
+            #expect(try await client.request(.post, "/v1/newsletter/issues/\(issue)/send", as: organiser).status == .ok)
+        }
         for round in 0..<rounds {
             try await app.services.outbox.runOnce()
             if round == 0 {
@@ -38,7 +45,7 @@ import Testing
     }
 
     /// Every address reached, at least once, and what the outbox says of it.
-    static func check(_ app: TestApp, _ server: SMTPTestServer, count: Int, duplicates: Int = 0,
+    static func check(_ app: TestApp, _ server: SMTPTestServer, count: Int, duplicates: Int = 0, newsletter: Bool = true,
                       sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let counts = try await app.database.outboxCounts()
         #expect(counts[.sent] == count, "\(counts)", sourceLocation: sourceLocation)
@@ -46,6 +53,8 @@ import Testing
         let arrived = try server.arrivals().flatMap(\.envelope.to)
         #expect(Set(arrived) == Set((0..<count).map { "p\($0)@example.dk" }), sourceLocation: sourceLocation)
         #expect(arrived.count - count <= duplicates, "\(arrived.count - count) arrived twice", sourceLocation: sourceLocation)
+        let issues = try await app.database.writer.read { db in try String.fetchAll(db, sql: "SELECT status FROM newsletterIssue") }
+        #expect(issues == (newsletter ? ["sent"] : []), "the issue ends sent", sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [Fault.Stage.mail, .rcpt, .data, .content])
@@ -153,7 +162,7 @@ import Testing
         #expect(worker.backingOff == nil)
         app.time.advance(by: 3600)
         #expect(try await worker.runOnce() == 6)
-        try await Self.check(app, server, count: 20)
+        try await Self.check(app, server, count: 20, newsletter: false)
     }
 
     /// One misbehaviour of a provider, and how often a message may arrive twice through it.

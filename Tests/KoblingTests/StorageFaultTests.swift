@@ -129,4 +129,18 @@ final class SmallDisk: Sendable {
         let check = try await app.database.writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         #expect(check == ["ok"])
     }
+
+    /// What each SQLite or file error means for a client: storage faults are told apart from the
+    /// statement's own errors, which stay internal.
+    @Test func storageFaultsAreToldApartFromOtherErrors() {
+        #expect(StorageFault(of: DatabaseError(resultCode: .SQLITE_FULL)) == .full)
+        #expect(StorageFault(of: DatabaseError(resultCode: .SQLITE_READONLY)) == .readOnly)
+        #expect(StorageFault(of: DatabaseError(resultCode: .SQLITE_READONLY_DBMOVED)) == .readOnly)
+        #expect(StorageFault(of: DatabaseError(resultCode: .SQLITE_IOERR_WRITE)) == .failing)
+        #expect(StorageFault(of: DeliveryJournal.Failure(description: "short", code: ENOSPC)) == .full)
+        #expect(StorageFault(of: DeliveryJournal.Failure(description: "ro", code: EROFS)) == .readOnly)
+        #expect(StorageFault(of: DatabaseError(resultCode: .SQLITE_CONSTRAINT)) == nil)
+        #expect(StorageFault(of: DatabaseError(resultCode: .SQLITE_ERROR)) == nil)
+        #expect(StorageFault(of: KoblingError.busy(retryAfterSeconds: 1, "busy")) == nil)
+    }
 }
