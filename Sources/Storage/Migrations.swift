@@ -361,12 +361,12 @@ extension AppDatabase {
         migrator.registerMigration("v13 outbox claims are leases") { db in
             // A row marked sending names who claimed it and until when the claim holds; one whose
             // claim lapsed goes back to the queue while the server runs. Rows found sending from
-            // before have no holder and are handed back by the next start, as before.
+            // before have no holder and are handed back by the next start, as before. No index of
+            // its own: the rows sending are found by outbox_due, and are few.
             try db.execute(sql: """
                 ALTER TABLE outbox ADD COLUMN claimedBy TEXT;
                 ALTER TABLE outbox ADD COLUMN claimedAt TEXT;
                 ALTER TABLE outbox ADD COLUMN leaseUntil TEXT;
-                CREATE INDEX outbox_lease ON outbox(status, leaseUntil);
                 """)
         }
         return migrator
