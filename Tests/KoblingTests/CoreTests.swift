@@ -157,3 +157,20 @@ import Testing
         #expect(String(data: Data(base64Encoded: String(encoded))!, encoding: .utf8)?.hasPrefix("Velkommen til Kobling") == true)
     }
 }
+
+/// The terms of a claim on background work.
+@Suite struct LeaseTests {
+    @Test func aClaimHoldsForItsDurationAndIsRenewedWellBeforeItEnds() {
+        let terms = LeaseTerms(duration: 120)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(terms.renewal == 40)
+        #expect(terms.expiry(from: now) == now + 120)
+        #expect(!terms.isDue(renewedAt: now, now: now + 39))
+        #expect(terms.isDue(renewedAt: now, now: now + 40))
+        // A renewal asked for longer than half the claim is brought down to half.
+        #expect(LeaseTerms(duration: 10, renewal: 9).renewal == 5)
+        let holder = LeaseHolder.forThisProcess("outbox")
+        #expect(holder.id.hasPrefix("outbox@") && holder.id.contains(":\(ProcessInfo.processInfo.processIdentifier):"))
+        #expect(holder != LeaseHolder.forThisProcess("outbox"), "each worker's claims carry a name of its own")
+    }
+}

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Who holds claims on background work: one worker of one process. Its id names the host, the
 /// process and a random part, so that it differs between restarts and between instances that
@@ -10,9 +13,11 @@ public struct LeaseHolder: Sendable, Equatable, CustomStringConvertible {
         self.id = id
     }
 
-    /// A holder for this process: `host:pid:random`.
+    /// A holder for this process: `role@host:pid:random`. The host is the kernel's name for it
+    /// (`gethostname`), which asks no resolver.
     public static func forThisProcess(_ role: String) -> LeaseHolder {
-        let host = ProcessInfo.processInfo.hostName.prefix(40)
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count - 1) == 0 ? String(cString: name).prefix(40) : "localhost"
         let random = UInt32.random(in: 0...UInt32.max)
         return LeaseHolder(id: "\(role)@\(host):\(ProcessInfo.processInfo.processIdentifier):\(String(random, radix: 36))")
     }
