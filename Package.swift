@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "KoblingAPI",
             dependencies: [
-                "KoblingCore", "Storage", "Mail", "Newsletter", "Notices", "OpenAPISpec",
+                "KoblingCore", "Storage", "Mail", "Matching", "Newsletter", "Notices", "OpenAPISpec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,6 +14,11 @@ extension AppDatabase {
         return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }
 
+    /// The whole vocabulary, by id: what texts are read for concepts with.
+    public func allTags() async throws -> [Tag] {
+        try await read { db in try TagRecord.order(Column("id")).fetchAll(db).map(\.tag) }
+    }
+
     public func tag(id: String) async throws -> Tag? {
         try await read { db in try TagRecord.fetchOne(db, key: id)?.tag }
     }

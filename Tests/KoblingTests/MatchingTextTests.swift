@@ -67,3 +67,42 @@ import Testing
         #expect(vectors[0].cosine(vectors[2]) == 0)
     }
 }
+
+/// Concepts of the taxonomy found in free text, in either language.
+@Suite struct ConceptReaderTests {
+    static let tags = [
+        MatchTag(id: "eye-tracking", labels: ["Øjensporing", "Eye tracking"], synonyms: ["øjenstyring", "gaze tracking"]),
+        MatchTag(id: "retinal-imaging", labels: ["Nethindebilleder", "Retinal imaging"], synonyms: ["fundus"]),
+        MatchTag(id: "diabetes", labels: ["Diabetes", "Diabetes"], synonyms: ["sukkersyge"]),
+        MatchTag(id: "clinical-notes", labels: ["Journalnotater", "Clinical notes"], synonyms: ["journal"]),
+        MatchTag(id: "sepsis", labels: ["Sepsis", "Sepsis"], synonyms: ["blodforgiftning"]),
+    ]
+    let reader = ConceptReader(Self.tags)
+
+    @Test func aDanishTextAndAnEnglishOneMeetInTheSameConcepts() {
+        let danish = reader.read("Vi vil bruge øjenstyring og nethindebillederne til at finde tegn på sukkersyge.", language: .danish)
+        let english = reader.read("Gaze tracking glasses and retinal imaging to screen for diabetes.", language: .english)
+        #expect(Set(danish.map(\.tagId)) == ["eye-tracking", "retinal-imaging", "diabetes"])
+        #expect(Set(english.map(\.tagId)) == Set(danish.map(\.tagId)))
+        // Each concept says which words found it.
+        #expect(danish.first { $0.tagId == "eye-tracking" }?.words == ["øjenstyring"])
+        #expect(danish.first { $0.tagId == "retinal-imaging" }?.words == ["nethindebillederne"])
+        #expect(english.first { $0.tagId == "eye-tracking" }?.words == ["gaze tracking"])
+    }
+
+    @Test func thePartsOfADanishCompoundAreRead() {
+        let found = reader.read("Et diabetesøjenscreeningsprogram og journalgennemgang ved blodforgiftningen", language: .danish)
+        #expect(found.map(\.tagId).sorted() == ["clinical-notes", "diabetes", "sepsis"])
+        #expect(found.first { $0.tagId == "diabetes" }?.words == ["diabetesøjenscreeningsprogram"])
+        // A short part is no compound: "be" + "handling" says nothing of "handling".
+        #expect(ConceptReader([MatchTag(id: "handling")]).read("behandling", language: .danish).isEmpty)
+    }
+
+    @Test func findingsComeMostFrequentFirstAndNothingIsFoundInUnrelatedText() {
+        let found = reader.read("Sepsis, sepsis og atter sepsis; en journal.", language: .danish)
+        #expect(found.map(\.tagId) == ["sepsis", "clinical-notes"])
+        #expect(found.first?.occurrences == 3)
+        #expect(reader.read("Vi bager brød om søndagen.", language: .danish).isEmpty)
+        #expect(reader.read("", language: .english).isEmpty)
+    }
+}

@@ -110,6 +110,40 @@ import Testing
     }
 }
 
+extension OrganisationTests {
+    /// A clinician writing a pitch is offered tags: the concepts in their words, in either language.
+    @Test func tagsAreSuggestedFromATextInEitherLanguage() async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            for tag in [#"{"id":"eye-tracking","kind":"data_modality","label":{"da":"Øjensporing","en":"Eye tracking"},"synonyms":["øjenstyring"]}"#,
+                        #"{"id":"diabetes","kind":"clinical_domain","label":{"da":"Diabetes","en":"Diabetes"},"synonyms":["sukkersyge"]}"#] {
+                #expect(try await client.request(.post, "/v1/tags", json: tag, as: organiser).status == .created)
+            }
+            let member = try await client.signup("clinician@example.dk")
+            let body = #"{"text":"Kan øjenstyring afsløre tidlige tegn på diabetes? Vi har et diabetesambulatorium.","language":"da"}"#
+            let found = try await client.request(.post, "/v1/tags/suggest", json: body, as: member).items()
+            #expect(found.map { ($0["tag"] as? [String: Any])?["id"] as? String } == ["diabetes", "eye-tracking"])
+            #expect(found.first?["occurrences"] as? Int == 2)
+            #expect(found.first?["words"] as? [String] == ["diabetes", "diabetesambulatorium"])
+            #expect(((found.last?["tag"] as? [String: Any])?["label"] as? [String: String])?["en"] == "Eye tracking")
+            let english = try await client.request(.post, "/v1/tags/suggest", json: #"{"text":"eye tracking in the clinic","language":"en"}"#, as: member).items()
+            #expect(english.map { ($0["tag"] as? [String: Any])?["id"] as? String } == ["eye-tracking"])
+            // One word as long as a text may be is read, not split: it names nothing.
+            let long = #"{"text":"\#(String(repeating: "ø", count: 10_000))","language":"da"}"#
+            #expect(try await client.request(.post, "/v1/tags/suggest", json: long, as: member).items().isEmpty)
+
+            #expect(try await client.request(.post, "/v1/tags/suggest", json: body).status == .unauthorized)
+            for bad in [#"{"text":"","language":"da"}"#, #"{"text":"x","language":"sv"}"#, #"{"language":"da"}"#,
+                        #"{"text":"\#(String(repeating: "a", count: 10_001))","language":"en"}"#] {
+                let refused = try await client.request(.post, "/v1/tags/suggest", json: bad, as: member)
+                #expect(refused.status == .unprocessableContent, "\(bad.prefix(40))")
+            }
+        }
+    }
+}
+
 @Suite struct IdempotencyTests {
     @Test func aRetriedCreateReturnsTheFirstAnswerAndCreatesOnce() async throws {
         try await TestApp().test { client in

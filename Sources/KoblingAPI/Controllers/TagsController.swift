@@ -1,5 +1,6 @@
 import Hummingbird
 import KoblingCore
+import Matching
 import Storage
 
 /// The shared vocabulary: clinical domains, AI methods, data modalities and skills, in Danish and English.
@@ -10,6 +11,7 @@ struct TagsController {
     func addRoutes(to routes: APIRoutes) {
         routes.add(.get, "/v1/tags", .anyone, list)
         routes.add(.post, "/v1/tags", .organiser, idempotent: true, create)
+        routes.add(.post, "/v1/tags/suggest", .member, suggest)
         routes.add(.get, "/v1/tags/{id}", .anyone, show)
         routes.add(.patch, "/v1/tags/{id}", .organiser, update)
         routes.add(.delete, "/v1/tags/{id}", .organiser, delete)
@@ -25,6 +27,35 @@ struct TagsController {
 
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
         try JSONResponse.make(try await database.createTag(try await RequestBody.json(request, context: context)), status: .created)
+    }
+
+    /// One concept found in a text, with the words that found it.
+    struct Suggestion: Encodable {
+        var tag: Tag
+        var occurrences: Int
+        var words: [String]
+    }
+
+    struct Suggestions: Encodable {
+        var items: [Suggestion]
+    }
+
+    /// The taxonomy's concepts in a text a clinician is writing, best first: tags to offer them.
+    @Sendable func suggest(_ request: Request, context: KoblingContext) async throws -> Response {
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["text", "language"])
+        let text = fields.required("text", maxLength: 10_000)
+        let code = fields.required("language", maxLength: 2)
+        let language = code.flatMap(TextLanguage.init(rawValue:))
+        if code != nil && language == nil { fields.fail("language", "Expected da or en.") }
+        try fields.finish()
+        guard let text, let language else { throw KoblingError.invalid([]) }
+        let tags = try await database.allTags()
+        let reader = ConceptReader(tags.map { MatchTag(id: $0.id, labels: [$0.label.da, $0.label.en], synonyms: $0.synonyms) })
+        let byId = Dictionary(uniqueKeysWithValues: tags.map { ($0.id, $0) })
+        let items = reader.read(text, language: language).compactMap { finding in
+            byId[finding.tagId].map { Suggestion(tag: $0, occurrences: finding.occurrences, words: finding.words) }
+        }
+        return try JSONResponse.make(Suggestions(items: items))
     }
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {
