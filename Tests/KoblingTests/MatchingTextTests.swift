@@ -1,3 +1,4 @@
+import Foundation
 @testable import Matching
 import Testing
 
@@ -104,5 +105,39 @@ import Testing
         #expect(found.first?.occurrences == 3)
         #expect(reader.read("Vi bager brød om søndagen.", language: .danish).isEmpty)
         #expect(reader.read("", language: .english).isEmpty)
+    }
+}
+
+extension ConceptReaderTests {
+    /// The seeded vocabulary: a Danish pitch and an English profile on one topic meet in its concepts.
+    @Test(arguments: [
+        ("Vi vil finde diabetisk retinopati på nethindebilleder med dyb læring.",
+         "Deep learning on retinal images to detect diabetic retinopathy.",
+         ["deep-learning", "diabetes", "ophthalmology", "retinal-images"]),
+        ("Kan vi forudsige blodforgiftning på intensivafdelingen ud fra vitale værdier?",
+         "Predicting sepsis in the ICU from vital signs.",
+         ["infectious-diseases", "intensive-care", "vital-signs"]),
+        ("Atrieflimren opdaget med EKG fra et smartwatch.",
+         "Detecting atrial fibrillation from smartwatch ECG.",
+         ["cardiology", "ecg", "wearables"]),
+        ("Lungekræft på CT-skanninger af lungerne.",
+         "Lung cancer on CT scans.",
+         ["ct", "oncology", "pulmonology"]),
+    ])
+    func aDanishPitchAndAnEnglishProfileMeetInTheSeededVocabulary(danish: String, english: String, concepts: [String]) throws {
+        struct SeedTag: Decodable {
+            struct Label: Decodable { var da: String; var en: String }
+            var id: String
+            var label: Label
+            var synonyms: [String]?
+        }
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("seed/tags.json")
+        let seeded = try JSONDecoder().decode([SeedTag].self, from: Data(contentsOf: file))
+        let reader = ConceptReader(seeded.map { MatchTag(id: $0.id, labels: [$0.label.da, $0.label.en], synonyms: $0.synonyms ?? []) })
+        let fromDanish = Set(reader.read(danish, language: .danish).map(\.tagId))
+        let fromEnglish = Set(reader.read(english, language: .english).map(\.tagId))
+        #expect(fromDanish.isSuperset(of: concepts), "\(fromDanish.sorted())")
+        #expect(fromEnglish.isSuperset(of: concepts), "\(fromEnglish.sorted())")
     }
 }

@@ -70,21 +70,16 @@ public struct ConceptReader: Sendable {
         }
         for position in raw.indices {
             let word = raw[position]
-            var matched = false
             // Names of several words, by their stems in a row.
             for name in phrases[stems[position]] ?? [] {
                 let end = position + name.stems.count
                 guard end <= stems.count, Array(stems[position..<end]) == name.stems else { continue }
                 note(name.tag, raw[position..<end].joined(separator: " "))
-                matched = true
             }
-            // The word itself, as written or stemmed in the text's language.
+            // The word itself, as written or stemmed in the text's language, and the parts of it
+            // as a compound: "lungekræft" is a name of its own and holds "kræft".
             let direct = Set((words[stems[position]] ?? []) + (words[word] ?? []))
-            for tag in direct.sorted() { note(tag, word) }
-            matched = matched || !direct.isEmpty
-            if !matched {
-                for tag in compoundParts(of: word) { note(tag, word) }
-            }
+            for tag in direct.union(compoundParts(of: word)).sorted() { note(tag, word) }
         }
         return found.values.sorted { ($0.occurrences, $1.tagId) > ($1.occurrences, $0.tagId) }
     }
