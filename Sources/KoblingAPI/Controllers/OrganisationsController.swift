@@ -57,10 +57,8 @@ struct OrganisationsController {
 
     @Sendable func setMember(_ request: Request, context: KoblingContext) async throws -> Response {
         var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["role", "title"])
-        let rawRole = fields.required("role", maxLength: 20)
+        let role = fields.required("role", oneOf: MembershipRole.self)
         let title = fields.optional("title", maxLength: 200)
-        let role = rawRole.flatMap(MembershipRole.init(rawValue:))
-        if rawRole != nil && role == nil { fields.fail("role", "Expected admin or member.") }
         try fields.finish()
         guard let role else { throw KoblingError.invalid([]) }
         let personId = try context.parameters.require("personId")

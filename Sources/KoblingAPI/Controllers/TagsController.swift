@@ -44,9 +44,7 @@ struct TagsController {
     @Sendable func suggest(_ request: Request, context: KoblingContext) async throws -> Response {
         var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["text", "language"])
         let text = fields.required("text", maxLength: 10_000)
-        let code = fields.required("language", maxLength: 2)
-        let language = code.flatMap(TextLanguage.init(rawValue:))
-        if code != nil && language == nil { fields.fail("language", "Expected da or en.") }
+        let language = fields.required("language", oneOf: TextLanguage.self)
         try fields.finish()
         guard let text, let language else { throw KoblingError.invalid([]) }
         let tags = try await database.allTags()

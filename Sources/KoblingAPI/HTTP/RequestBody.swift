@@ -151,6 +151,18 @@ struct BodyFields {
         }
     }
 
+    /// A required field that must be one of an enumeration's values ("Expected da or en.").
+    mutating func required<Value: RawRepresentable & CaseIterable>(_ key: String, oneOf type: Value.Type) -> Value?
+    where Value.RawValue == String {
+        let codes = Value.allCases.map(\.rawValue)
+        guard let raw = required(key, maxLength: 40) else { return nil }
+        guard let value = Value(rawValue: raw) else {
+            fail(key, "Expected \(codes.dropLast().joined(separator: ", "))\(codes.count > 1 ? " or " : "")\(codes.last ?? "").")
+            return nil
+        }
+        return value
+    }
+
     mutating func fail(_ key: String, _ detail: String) {
         patch.validator.add("/\(key)", detail)
     }
