@@ -9,8 +9,9 @@ import Foundation
 /// for a pause that doubles each time it opens again, from `firstPause` to `lastPause`. When the
 /// pause is over, sending tries again by itself; one more transient failure before a success opens
 /// the circuit again at once, for twice as long, and a success closes it and forgets the pauses.
-/// Setup faults (TLS, authentication, a refused sender) are not the circuit's: they wait for an
-/// organiser.
+/// Setup faults (TLS, authentication, a refused sender) do not open the circuit: the second in a
+/// row, with no message through in between, says the setup needs an organiser (one alone, a TLS
+/// handshake that failed on one connection of several, is only retried).
 public struct SendCircuit: Sendable, Equatable {
     public struct Settings: Sendable, Equatable {
         public var threshold: Int
@@ -33,6 +34,8 @@ public struct SendCircuit: Sendable, Equatable {
     public private(set) var openUntil: Date?
     /// The failure that opened it last.
     public private(set) var reason: String?
+    /// Setup faults since the last success.
+    public private(set) var setupFaultsInARow = 0
 
     public init(settings: Settings = Settings()) {
         self.settings = settings
@@ -46,10 +49,18 @@ public struct SendCircuit: Sendable, Equatable {
 
     /// A message was taken: the circuit closes.
     public mutating func succeeded() {
+        setupFaultsInARow = 0
         failuresInARow = 0
         opened = 0
         openUntil = nil
         reason = nil
+    }
+
+    /// A message failed on the setup (TLS, authentication, a refused sender); answers whether
+    /// sending must now wait for an organiser.
+    public mutating func failedOnSetup() -> Bool {
+        setupFaultsInARow += 1
+        return setupFaultsInARow >= 2
     }
 
     /// A message failed for a reason that may pass (4xx, a lost connection, a timeout). Answers

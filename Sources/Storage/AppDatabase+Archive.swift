@@ -53,7 +53,7 @@ extension AppDatabase {
         if let listId { query.require("i.listId = ?", listId) }
         if let after = page.after, after.count == 2 { query.require("(i.sentAt, i.id) < (?, ?)", after[0], after[1]) }
         return try await documentPage(
-            sql: "SELECT i.archiveEntry, i.sentAt, i.id FROM newsletterIssue i \(query.whereClause) ORDER BY i.sentAt DESC, i.id DESC LIMIT \(page.limit + 1)",
+            sql: "SELECT i.archiveEntry, i.sentAt, i.id FROM newsletterIssue i \(query.filterClause) ORDER BY i.sentAt DESC, i.id DESC LIMIT \(page.limit + 1)",
             arguments: query.arguments, limit: page.limit)
     }
 

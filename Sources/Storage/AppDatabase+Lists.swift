@@ -258,7 +258,7 @@ extension AppDatabase {
             if let status { query.require("status = ?", status.rawValue) }
             if let after = page.after, after.count == 2 { query.require("(email, id) > (?, ?)", after[0], after[1]) }
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM subscriber \(query.whereClause) ORDER BY email, id LIMIT \(page.limit + 1)",
+                db, sql: "SELECT * FROM subscriber \(query.filterClause) ORDER BY email, id LIMIT \(page.limit + 1)",
                 arguments: query.arguments)
             return Page(fetched: rows.map(Subscriber.init), limit: page.limit) { [$0.email, $0.id] }
         }

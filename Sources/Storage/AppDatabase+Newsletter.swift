@@ -173,7 +173,7 @@ extension AppDatabase {
             if let status { query.require("i.status = ?", status.rawValue) }
             if let after = page.after, after.count == 2 { query.require("(i.createdAt, i.id) < (?, ?)", after[0], after[1]) }
             let rows = try Row.fetchAll(
-                db, sql: Self.issueSelect + " \(query.whereClause) ORDER BY i.createdAt DESC, i.id DESC LIMIT \(page.limit + 1)",
+                db, sql: Self.issueSelect + " \(query.filterClause) ORDER BY i.createdAt DESC, i.id DESC LIMIT \(page.limit + 1)",
                 arguments: query.arguments)
             let deliveries = try deliveries(of: rows.map { $0["id"] }, db)
             return Page(fetched: rows.map { NewsletterIssue($0, delivery: deliveries[$0["id"]] ?? .init()) }, limit: page.limit) {

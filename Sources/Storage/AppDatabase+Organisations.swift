@@ -27,7 +27,7 @@ extension AppDatabase {
             query.search(.organisations, alias: "o", match)
         }
         query.after(page, table: "o")
-        let sql = "SELECT o.document, o.sortKey, o.id FROM organisation o \(query.whereClause) \(query.orderAndLimit(page, table: "o"))"
+        let sql = "SELECT o.document, o.sortKey, o.id FROM organisation o \(query.filterClause) \(query.orderAndLimit(page, table: "o"))"
         return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }
 

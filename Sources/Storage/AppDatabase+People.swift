@@ -41,7 +41,7 @@ extension AppDatabase {
         query.after(page, table: "p")
         let sql = """
             SELECT CASE WHEN \(sees) THEN p.documentFull ELSE p.documentPublic END, p.sortKey, p.id
-            FROM person p \(query.whereClause) \(query.orderAndLimit(page, table: "p"))
+            FROM person p \(query.filterClause) \(query.orderAndLimit(page, table: "p"))
             """
         return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }

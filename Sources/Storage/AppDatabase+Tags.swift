@@ -10,7 +10,7 @@ extension AppDatabase {
             query.search(.tags, alias: "tag", match)
         }
         query.after(page, table: "tag")
-        let sql = "SELECT tag.document, tag.sortKey, tag.id FROM tag \(query.whereClause) \(query.orderAndLimit(page, table: "tag"))"
+        let sql = "SELECT tag.document, tag.sortKey, tag.id FROM tag \(query.filterClause) \(query.orderAndLimit(page, table: "tag"))"
         return try await documentPage(sql: sql, arguments: query.arguments, limit: page.limit)
     }
 

@@ -90,7 +90,7 @@ extension AppDatabase {
                 db, sql: """
                     SELECT a.id, a.email, a.role, a.emailVerifiedAt, a.createdAt, p.name
                     FROM account a LEFT JOIN person p ON p.accountId = a.id
-                    \(query.whereClause) ORDER BY a.email, a.id LIMIT \(page.limit + 1)
+                    \(query.filterClause) ORDER BY a.email, a.id LIMIT \(page.limit + 1)
                     """, arguments: query.arguments)
             let items = rows.map {
                 AccountSummary(

@@ -33,7 +33,7 @@ struct ListQuery {
     }
 
     /// The joins a search needs, then the WHERE clause: what follows `FROM table alias`.
-    var whereClause: String {
+    var filterClause: String {
         (joins.isEmpty ? "" : joins.joined(separator: " ") + " ")
             + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
     }

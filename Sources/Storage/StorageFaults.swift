@@ -56,6 +56,9 @@ final class StorageFaultCounts: Sendable {
     func translating<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
+        } catch let error as KoblingError {
+            // Counted where it was first translated, or not a storage fault at all.
+            throw error
         } catch {
             guard let fault = StorageFault(of: error) else { throw error }
             counts.withLock { $0[fault, default: 0] += 1 }

@@ -339,4 +339,16 @@ struct SMTPWireTests {
         #expect(circuit.allows(at: start + 30) && circuit.openUntil == nil && circuit.opened == 0)
         #expect(circuit.failedTransiently("451", at: start + 31) == nil, "after a success the threshold counts again")
     }
+
+    @Test func aSetupFaultNeedsAnOrganiserOnlyWhenItRepeats() {
+        var circuit = SendCircuit()
+        let first = circuit.failedOnSetup()
+        #expect(!first, "one TLS handshake that failed is retried")
+        circuit.succeeded()
+        let again = circuit.failedOnSetup()
+        let twice = circuit.failedOnSetup()
+        #expect(!again)
+        #expect(twice, "twice with nothing through between is the setup's")
+        #expect(circuit.openUntil == nil, "a setup fault does not back off the stream")
+    }
 }

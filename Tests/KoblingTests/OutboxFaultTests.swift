@@ -92,6 +92,32 @@ import Testing
         #expect(delivery.sent == 50 && delivery.sending == 0 && delivery.queued == 0, "\(delivery)")
         #expect(try await app.database.issue(id: issue).status == .sent)
         #expect(Set(try server.arrivals().flatMap(\.envelope.to)).count == 50)
+        #expect(server.faultsApplied().map(\.action) == ["reply"], "the 421 was answered")
+    }
+
+    /// A worker waiting on a slow server writes no batch for a while: its ledger renews the
+    /// claims on its own, so that they do not lapse under it.
+    @Test func theLedgerRenewsClaimsWhenNoBatchComes() async throws {
+        let app = try TestApp()
+        try await app.database.enqueue([try OutboxTests.message(to: "slow@example.dk")])
+        let holder = LeaseHolder(id: "slow")
+        let terms = LeaseTerms(duration: 60, renewal: 0.1)
+        let claimed = try #require(try await app.database.claimNextMail(holder: holder, terms: terms))
+        let ledger = OutboxLedger(terms: terms, now: app.services.clock.now) { requests, renew in
+            try app.database.settleAndClaim(requests, holder: holder, terms: terms, renew: renew)
+        }
+        let thread = Thread { ledger.run() }
+        thread.start()
+        defer { ledger.close() }
+        // Fifty seconds pass without a batch.
+        app.time.advance(by: 50)
+        let renewedUntil = Timestamp.string(app.services.clock.now() + 60)
+        try await waitUntil("the claim is renewed", timeout: .seconds(10)) {
+            try await app.database.outbox(status: .sending, page: .init()).items.first?.leaseUntil == renewedUntil
+        }
+        app.time.advance(by: 30)
+        #expect(try await app.database.reclaimLapsedMail() == 0, "renewed, the claim holds past its first expiry")
+        #expect(try await app.database.outbox(status: .sending, page: .init()).items.map(\.id) == [claimed.entry.id])
     }
 
     /// A row claimed by a worker that then stops answering for it goes back to the queue once its
@@ -198,7 +224,7 @@ import Testing
         let tls = certificate.map { "tls=required&ca=\($0.certificate.path)" } ?? "tls=none"
         let app = try await Self.sendAll(30, through: server, options: "\(tls)&connections=\(provider.connections)&timeout=2")
         try await Self.check(app, server, count: 30, duplicates: provider.duplicates)
-        if !provider.faults.isEmpty { #expect(!server.faultsApplied().isEmpty, "the fault happened") }
+        #expect(!server.faultsApplied().isEmpty, "the fault happened")
         #expect(app.services.outbox.pausedReason == nil)
     }
 }

@@ -24,8 +24,9 @@ import Synchronization
 /// an hour, up to `maxAttempts`; permanent ones (5xx) are recorded with the server's reply. A
 /// burst of transient failures backs off the whole stream (`SendCircuit`), which goes on by
 /// itself after the pause. A setup fault (no TLS, refused login) twice in a row, with no message
-/// through in between, pauses the worker with the reason, until an organiser resumes it. A refused address is a bounce: hard (5xx) bounces
-/// suppress it at once, soft (4xx) ones after several messages.
+/// through in between, pauses the worker with the reason, until an organiser resumes it. A refused
+/// address is a bounce: hard (5xx) bounces suppress it at once, soft (4xx) ones after several
+/// messages.
 ///
 /// Newsletter rows carry no message: it is composed from the issue when the row's turn comes, so
 /// that an unsubscribe during the send is respected and the outbox stays small. Scheduled issues
@@ -54,9 +55,6 @@ public final class OutboxWorker: Service, Sendable {
     private struct State {
         var pausedReason: String?
         var circuit: SendCircuit
-        /// Setup faults since the last message went through: one alone (a TLS handshake that failed
-        /// on one connection of several) is retried; a second in a row is the setup's.
-        var setupFaultsInARow = 0
         /// A shutdown began: the messages under way finish, and no more are claimed.
         var stopping = false
     }
@@ -116,7 +114,6 @@ public final class OutboxWorker: Service, Sendable {
         state.withLock {
             $0.pausedReason = nil
             $0.circuit = SendCircuit(settings: settings.circuit)
-            $0.setupFaultsInARow = 0
         }
         wakeup.signal()
         logger.notice("outbox resumed")
@@ -294,10 +291,7 @@ public final class OutboxWorker: Service, Sendable {
     private func outcome(of result: Result<SentMail, MailDeliveryError>, for entry: OutboxEntry) -> MailOutcome {
         switch result {
         case .success(let sent):
-            state.withLock {
-                $0.circuit.succeeded()
-                $0.setupFaultsInARow = 0
-            }
+            state.withLock { $0.circuit.succeeded() }
             return .sent(id: entry.id, messageId: sent.messageID, reply: sent.reply)
         case .failure(let error):
             return record(error, for: entry)
@@ -344,8 +338,7 @@ public final class OutboxWorker: Service, Sendable {
         }
         if error.kind == .setup {
             state.withLock { state in
-                state.setupFaultsInARow += 1
-                if state.pausedReason == nil && state.setupFaultsInARow >= 2 {
+                if state.circuit.failedOnSetup() && state.pausedReason == nil {
                     state.pausedReason = "The mail setup needs mending: \(error)"
                 }
             }

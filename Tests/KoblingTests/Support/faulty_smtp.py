@@ -25,7 +25,7 @@ closes a connection silently after its Nth message. A reply of 421 closes unless
 (a server that says 421 and goes on answering).
 
 Every message stored is written to OUT as NNNNNN.eml with its envelope in NNNNNN.json, as
-smtp_server.py writes them; every rule applied is a line of OUT/faults.jsonl. The port is written
+smtp_server.py writes them; every rule applied (and every close of --close-every) is a line of OUT/faults.jsonl. The port is written
 to READY_FILE once the server listens. It stops on SIGTERM.
 """
 import argparse
@@ -256,6 +256,8 @@ class Session:
         await self.send("250 2.0.0 Message accepted for delivery")
         self.messages += 1
         if self.server.close_every and self.messages % self.server.close_every == 0:
+            self.server.log({"stage": "content", "count": self.server.stored, "connection": self.connection,
+                             "recipient": None, "action": "close-every", "reply": None})
             self.writer.close()
             raise Closed()
 
