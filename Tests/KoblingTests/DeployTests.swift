@@ -23,17 +23,10 @@ import Testing
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (status, data) = try ChildProcess.run(
+            URL(fileURLWithPath: executable), arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, errors: .withOutput)
+        return (status, String(decoding: data, as: UTF8.self))
     }
 
     @Test func theSystemdUnitsVerify() throws {

@@ -50,12 +50,7 @@ final class SmallDisk: Sendable {
     }
 
     private static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerError("\(tool) \(arguments.joined(separator: " ")) failed") }
+        guard try ChildProcess.run(URL(fileURLWithPath: tool), arguments).status == 0 else { throw TestServerError("\(tool) \(arguments.joined(separator: " ")) failed") }
     }
 }
 

@@ -14,7 +14,7 @@ final class SMTPTestServer {
 
     let port: Int
     let folder: URL
-    private let process: Process
+    private let process: ChildProcess
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -53,14 +53,11 @@ final class SMTPTestServer {
         let ready = folder.appendingPathComponent("ready")
         let arguments = [Self.support.appendingPathComponent(script).path, "--port", "\(port)",
                          "--out", folder.appendingPathComponent("mail").path, "--ready-file", ready.path] + arguments
-        process = Process()
-        process.executableURL = Self.python
-        process.arguments = arguments
-        try process.run()
+        process = try ChildProcess(Self.python, arguments)
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: ready.path) {
             guard process.isRunning, Date() < deadline else {
-                process.terminate()
+                process.stop()
                 throw TestServerError("the SMTP test server did not start")
             }
             Thread.sleep(forTimeInterval: 0.05)
@@ -68,13 +65,8 @@ final class SMTPTestServer {
     }
 
     deinit {
-        process.terminate()
         // A server that does not stop on SIGTERM within 5 s is killed.
-        let pid = process.processIdentifier
-        let killer = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5, execute: killer)
-        process.waitUntilExit()
-        killer.cancel()
+        process.stop()
         try? FileManager.default.removeItem(at: folder)
     }
 
@@ -134,14 +126,7 @@ final class SMTPTestServer {
 
     /// Runs one of the Python helpers beside this file and decodes the JSON it prints.
     private static func runScript<T: Decodable>(_ script: String, _ arguments: [String]) throws -> T {
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [support.appendingPathComponent(script).path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (_, data) = try ChildProcess.run(python, [support.appendingPathComponent(script).path] + arguments)
         return try JSONDecoder().decode(T.self, from: data)
     }
 
@@ -197,20 +182,9 @@ struct TestCertificate {
 
     /// Runs openssl; answers what it printed.
     static func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let output = Pipe()
-        let inputPipe = Pipe()
-        process.standardOutput = output
-        process.standardInput = inputPipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let input { inputPipe.fileHandleForWriting.write(input) }
-        try inputPipe.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerError("openssl \(arguments[0]) failed") }
+        let (status, data) = try ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/openssl"), arguments, input: input ?? Data(), errors: .discarded)
+        guard status == 0 else { throw TestServerError("openssl \(arguments[0]) failed") }
         return data
     }
 

@@ -16,7 +16,7 @@ final class ServerProcess: @unchecked Sendable {
     let folder: URL
     let port: Int
     let ownsFolder: Bool
-    private let process: Process
+    private let process: ChildProcess
 
     /// Starts `kobling serve` on `folder` (a new temporary one when nil) with `environment` over
     /// the test's own, and waits until `/health` answers.
@@ -45,19 +45,11 @@ final class ServerProcess: @unchecked Sendable {
     /// Stops the server with SIGTERM, and SIGKILL when it has not stopped within 5 s (a server
     /// that hangs does not stop on SIGTERM).
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let pid = process.processIdentifier
-        let killer = DispatchWorkItem { Glibc.kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5, execute: killer)
-        process.waitUntilExit()
-        killer.cancel()
+        process.stop()
     }
 
     func kill() {
-        guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     var isRunning: Bool { process.isRunning }
@@ -70,13 +62,15 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     static func command(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let output = Pipe()
-        let process = try launch(arguments, environment: environment, output: output)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let process = try launch(arguments, environment: environment, captureOutput: true)
+        let data = process.readOutput()
+        guard process.wait(timeout: 300) else {
+            process.kill()
+            throw TestServerError("kobling \(arguments.joined(separator: " ")) did not end")
+        }
         let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestServerError("kobling \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        guard process.status == 0 else {
+            throw TestServerError("kobling \(arguments.joined(separator: " ")) exited \(process.status): \(text)")
         }
         return text
     }
@@ -91,20 +85,14 @@ final class ServerProcess: @unchecked Sendable {
         return password
     }
 
-    private static func launch(_ arguments: [String], environment: [String: String], output: Pipe? = nil) throws -> Process {
+    private static func launch(_ arguments: [String], environment: [String: String], captureOutput: Bool = false) throws -> ChildProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestServerError("no kobling binary at \(binary.path): run swift build --build-tests")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         merged["KOBLING_LOG_LEVEL"] = "error"
         for (name, value) in environment { merged[name] = value }
-        process.environment = merged
-        process.standardOutput = output ?? FileHandle.nullDevice
-        try process.run()
-        return process
+        return try ChildProcess(binary, arguments, environment: merged, captureOutput: captureOutput)
     }
 
     /// A client with a connection of its own to the server.
