@@ -19,7 +19,9 @@ let pitchCount = option("pitches", 5000)
 let solverCount = option("solvers", 50000)
 let community = PlantedCommunity(
     pitches: pitchCount, solvers: solverCount, topics: option("topics", 250), seed: UInt64(option("seed", 1)))
-let settings = RoundSettings(candidatesPerPitch: option("k", 50))
+var settings = RoundSettings(candidatesPerPitch: option("k", 50))
+// --floor 0.1 as a score: given in thousandths (--floor-thousandths 100); the standard when absent.
+if CommandLine.arguments.contains("--floor-thousandths") { settings.fitFloor = Double(option("floor-thousandths", 100)) / 1000 }
 let clock = ContinuousClock()
 let started = clock.now
 let result = try MatchRound.run(RoundInput(pitches: community.pitches, solvers: community.solvers, tags: community.tags, settings: settings))
@@ -41,7 +43,7 @@ let evaluated = statistics.pairsEstimated + statistics.pairsScored
 func format(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 print("""
     community: \(pitchCount) pitches x \(solverCount) solvers, K = \(settings.candidatesPerPitch)
-    index \(format(statistics.indexSeconds)) s, candidates and scoring \(format(statistics.scoringSeconds)) s, \
+    index \(format(statistics.indexSeconds)) s (concepts read in the texts \(format(statistics.conceptSeconds)) s), candidates and scoring \(format(statistics.scoringSeconds)) s, \
     groups \(format(statistics.assignmentSeconds)) s (\(statistics.passes) passes); end to end \(format(total)) s
     scoring: \(evaluated) pairs evaluated (\(statistics.pairsEstimated) estimated from the index, \(statistics.pairsScored) scored exactly), \
     \(format(Double(evaluated) / statistics.scoringSeconds / 1e6, 1)) million pairs a second; \(statistics.candidatePairs) candidates kept

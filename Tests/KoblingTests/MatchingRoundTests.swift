@@ -42,6 +42,27 @@ import Testing
         #expect(result.explanation(pitch: "p", solver: "other") == nil)
     }
 
+    /// A Danish pitch without tags meets an English profile in the concepts its words name, and
+    /// the member's explanation says which, and from what on either side.
+    @Test func aDanishPitchInWordsOnlyMeetsAnEnglishProfileInItsConcepts() throws {
+        let pitch = MatchPitch(
+            id: "p", text: "Vi vil finde lungekræft tidligere med billeddiagnostik af lungerne.", textLanguage: .danish,
+            minGroupSize: 1)
+        let english = MatchSolver(id: "en", role: "researcher", tags: ["Radiology"], text: "Deep learning for cancer detection.")
+        let other = MatchSolver(id: "other", role: "student", tags: ["nlp"], text: "Speech recognition for clinical notes.")
+        let result = try Self.run([pitch], [english, other])
+        let member = try #require(result.groups.first?.members.first)
+        #expect(member.solver == "en")
+        let shared = Dictionary(uniqueKeysWithValues: member.shared.map { ($0.concept, $0) })
+        #expect(Set(shared.keys) == ["oncology", "radiology"])
+        #expect(shared["oncology"]?.pitchWords == ["lungekræft"])
+        #expect(shared["oncology"]?.solverWords == ["cancer"])
+        #expect(shared["radiology"]?.pitchWords == ["billeddiagnostik"])
+        #expect(shared["radiology"]?.solverTags == ["Radiology"])
+        #expect(member.explanation[.tags]?.value ?? 0 > 0.5)
+        #expect(result.unmatchedSolvers.first { $0.solver == "other" }?.reason == .noFit)
+    }
+
     @Test func rareTagsWeighMoreThanCommonOnes() throws {
         let pitch = MatchPitch(id: "p", tags: ["oncology", "nlp"])
         var solvers = [
@@ -49,7 +70,7 @@ import Testing
             MatchSolver(id: "common", role: "researcher", tags: ["oncology"]),
         ]
         for index in 0..<8 { solvers.append(MatchSolver(id: "x\(index)", role: "student", tags: ["oncology"])) }
-        let result = try Self.run([pitch], solvers)
+        let result = try Self.run([pitch], solvers, settings: RoundSettings(fitFloor: 0))
         let rare = try #require(result.explanation(pitch: "p", solver: "rare")?[.tags]?.value)
         let common = try #require(result.explanation(pitch: "p", solver: "common")?[.tags]?.value)
         #expect(rare > common)
@@ -74,15 +95,32 @@ import Testing
         #expect(s[.availability]?.value == 0.5 && t[.availability]?.value == 1)
         #expect(s[.interest]?.value == 1 && t[.interest]?.value == 0)
         #expect(s[.novelty]?.value == 1 && t[.novelty]?.value == 0.5)
+        let weights = FactorWeights.standard
+        let fitWeight = Factor.allCases.filter(\.isFit).reduce(0) { $0 + weights[$1] }
         for explanation in [s, t] {
-            let shares = explanation.parts.reduce(0) { $0 + $1.share }
-            #expect(abs(shares - 1) < 1e-9)
-            let weighted = explanation.parts.reduce(0) { $0 + $1.value * $1.weight } / FactorWeights.standard.total
-            #expect(abs(weighted - explanation.score) < 1e-9)
+            let fitParts = explanation.parts.filter(\.factor.isFit)
+            #expect(abs(fitParts.reduce(0) { $0 + $1.share } - 1) < 1e-9)
+            #expect(explanation.parts.filter { !$0.factor.isFit }.allSatisfy { $0.share == 0 })
+            let fit = fitParts.reduce(0) { $0 + $1.value * $1.weight } / fitWeight
+            let lost = explanation.parts.filter { !$0.factor.isFit }.reduce(0) { $0 + (1 - $1.value) * $1.weight } / weights.total
+            #expect(abs(fit - explanation.fit) < 1e-6)
+            #expect(abs((1 - lost) - explanation.adjustment) < 1e-6)
+            #expect(abs(fit * (1 - lost) - explanation.score) < 1e-6)
             #expect(explanation.points == Int((explanation.score * 1000).rounded()))
             #expect(explanation.parts.allSatisfy { (0...1).contains($0.value) })
         }
         #expect(s.points > t.points)
+    }
+
+    /// Language, availability, role and novelty adjust a fit; they never make one.
+    @Test func aPairWithNothingInCommonScoresNothing() throws {
+        let pitch = MatchPitch(id: "p", tags: ["oncology"], text: "tumour segmentation", roles: ["researcher": 1], minGroupSize: 0)
+        let stranger = MatchSolver(id: "s", role: "researcher", tags: ["cardiology"], text: "heart rhythm", languages: ["da", "en"],
+                                   hoursPerMonth: 40)
+        let result = try Self.run([pitch], [stranger])
+        #expect(result.groups.isEmpty, "a stranger is no candidate")
+        #expect(result.explanation(pitch: "p", solver: "s") == nil)
+        #expect(result.unmatchedSolvers.map(\.solver) == ["s"])
     }
 
     // MARK: Exclusions
@@ -137,7 +175,7 @@ import Testing
         let k = 10
         let input = RoundInput(
             pitches: community.pitches, solvers: solvers, tags: community.tags,
-            settings: RoundSettings(candidatesPerPitch: k))
+            settings: RoundSettings(candidatesPerPitch: k, fitFloor: 0))
         let result = try MatchRound.run(input)
         let all = try Community(input)
         for p in all.pitches.indices {
@@ -153,6 +191,50 @@ import Testing
             }
         }
         #expect(result.explanation(pitch: "p0", solver: "s599")?[.interest]?.value == 0.5)
+
+        // Interest alone is a fit, but a small one: under the standard floor s599 is no candidate,
+        // unless an organiser locks the pair in.
+        var floored = input
+        floored.settings.fitFloor = RoundSettings.standardFitFloor
+        #expect(try MatchRound.run(floored).explanation(pitch: "p0", solver: "s599") == nil)
+        floored.locked = [PairID(pitch: "p0", solver: "s599")]
+        let locked = try MatchRound.run(floored)
+        #expect(locked.groups.first { $0.pitch == "p0" }?.members.contains { $0.solver == "s599" && $0.locked } == true)
+    }
+
+    /// Seats above a group's minimum stay empty rather than go to a pair below the floor; a group
+    /// that cannot reach its minimum above the floor is left out, and so is everyone who fits no
+    /// pitch above it, each with the reason.
+    @Test func seatsStayEmptyRatherThanGoToPairsBelowTheFloor() throws {
+        let pitches = [
+            MatchPitch(id: "lung", tags: ["oncology", "radiology"], text: "lung cancer in CT scans", minGroupSize: 1, maxGroupSize: 4),
+            MatchPitch(id: "notes", tags: ["nlp"], text: "clinical notes", minGroupSize: 2, maxGroupSize: 4),
+        ]
+        let solvers = [
+            MatchSolver(id: "fits", role: "researcher", tags: ["oncology", "radiology"], text: "cancer detection in CT scans"),
+            MatchSolver(id: "notesOnly", role: "startup", tags: ["nlp"], text: "clinical notes summarised"),
+            MatchSolver(id: "stranger", role: "student", tags: ["deep-learning"], text: "protein folding"),
+            MatchSolver(id: "faint", role: "startup",
+                        text: "Ultrasound of knees, hips and shoulders in sports medicine clinics, and some scans."),
+        ]
+        let result = try Self.run(pitches, solvers)
+        #expect(result.groups.map(\.pitch) == ["lung"])
+        #expect(result.groups[0].members.map(\.solver) == ["fits"], "three seats stay empty")
+        let pitchReasons = Dictionary(uniqueKeysWithValues: result.unmatchedPitches.map { ($0.pitch, $0) })
+        #expect(pitchReasons["notes"]?.reason == .tooFewCandidates)
+        #expect(pitchReasons["notes"]?.detail.contains("floor") == true)
+        let solverReasons = Dictionary(uniqueKeysWithValues: result.unmatchedSolvers.map { ($0.solver, $0) })
+        #expect(solverReasons["stranger"]?.reason == .noFit)
+        #expect(solverReasons["faint"]?.reason == .noFit)
+        #expect(solverReasons["faint"]?.detail == "no pitch they fit above the floor (0.10)")
+        #expect(solverReasons["notesOnly"]?.reason == .notChosen)
+
+        // With no floor, the faint one takes a seat (the notes group's second, through "clinics");
+        // a stranger, sharing nothing, still does not.
+        let open = try Self.run(pitches, solvers, settings: RoundSettings(fitFloor: 0))
+        #expect(open.groups.contains { $0.members.contains { $0.solver == "faint" } })
+        #expect(open.unmatchedSolvers.map(\.solver) == ["stranger"])
+        #expect(open.explanation(pitch: "lung", solver: "stranger") == nil)
     }
 
     // MARK: Groups

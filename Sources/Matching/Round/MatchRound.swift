@@ -26,13 +26,14 @@ public enum MatchRound {
             throw RoundError.lockedPairsExceed(id: community.solvers[s].id, reason: "\(count) locked pairs, but their capacity is \(community.solvers[s].capacity).")
         }
 
-        var forced: [Int: Set<Int>] = [:]
-        for key in lockedKeys { forced[Int(key >> 32), default: []].insert(Int(key & 0xFFFF_FFFF)) }
-        for pair in community.wantedPairs { forced[pair.pitch, default: []].insert(pair.solver) }
+        var lockedSolvers: [Int: Set<Int>] = [:]
+        var wanted: [Int: Set<Int>] = [:]
+        for key in lockedKeys { lockedSolvers[Int(key >> 32), default: []].insert(Int(key & 0xFFFF_FFFF)) }
+        for pair in community.wantedPairs { wanted[pair.pitch, default: []].insert(pair.solver) }
         let generator = CandidateGenerator(
             community: community, weights: .init(input.settings.weights), scale: input.settings.scale,
-            perPitch: input.settings.candidatesPerPitch)
-        let generated = generator.generate(forced: forced)
+            perPitch: input.settings.candidatesPerPitch, fitFloor: input.settings.fitFloor)
+        let generated = generator.generate(wanted: wanted, locked: lockedSolvers)
         let pairs = generated.pairs
         let scored = clock.now
 
@@ -43,11 +44,12 @@ public enum MatchRound {
         let outcome = formation.form()
         let formed = clock.now
 
-        return ResultBuilder(community: community, pairs: pairs, settings: input.settings, locked: Set(locked))
+        return ResultBuilder(community: community, pairs: pairs, settings: input.settings, locked: Set(locked),
+                             fitsSomewhere: generated.fitsSomewhere)
             .build(outcome, statistics: RoundResult.Statistics(
                 pitches: community.pitches.count, solvers: community.solvers.count, candidatePairs: pairs.count,
                 pairsEstimated: generated.estimated, pairsScored: generated.scored,
-                indexSeconds: seconds(indexed - started), scoringSeconds: seconds(scored - indexed),
+                indexSeconds: seconds(indexed - started), conceptSeconds: community.conceptSeconds, scoringSeconds: seconds(scored - indexed),
                 assignmentSeconds: seconds(formed - scored), passes: outcome.passes))
     }
 
@@ -57,6 +59,9 @@ public enum MatchRound {
 
     private static func validate(_ input: RoundInput) throws {
         let settings = input.settings
+        guard settings.fitFloor >= 0 && settings.fitFloor <= 1 else {
+            throw RoundError.invalidSetting("The fit floor must be a score from 0 to 1.")
+        }
         guard settings.candidatesPerPitch >= 1 else { throw RoundError.invalidSetting("Candidates per pitch must be at least 1.") }
         guard settings.scale >= 1 && settings.scale <= 1_000_000 else { throw RoundError.invalidSetting("The scale must be from 1 to 1,000,000.") }
         guard settings.roleBonus >= 0 && settings.roleBonus <= 100 * settings.scale else {
@@ -65,7 +70,9 @@ public enum MatchRound {
         for (factor, weight) in settings.weights.values where !(weight >= 0 && weight <= 1000) {
             throw RoundError.invalidSetting("The weight of \(factor.rawValue) must be from 0 to 1000.")
         }
-        guard settings.weights.total > 0 else { throw RoundError.invalidSetting("At least one factor needs a weight above 0.") }
+        guard settings.weights.fitTotal > 0 else {
+            throw RoundError.invalidSetting("At least one of tags, text and interest needs a weight above 0: they make a pair's fit.")
+        }
         for pitch in input.pitches {
             guard pitch.minGroupSize >= 0, pitch.maxGroupSize >= 1, pitch.minGroupSize <= pitch.maxGroupSize else {
                 throw RoundError.invalidPitch(id: pitch.id, reason: "the group size must be at least 1 and the minimum at most the maximum.")
@@ -94,11 +101,26 @@ private struct ResultBuilder {
     let pairs: ScoredPairs
     let settings: RoundSettings
     let locked: Set<Int>
+    let fitsSomewhere: [Bool]
 
-    private func member(_ index: Int) -> RoundResult.Member {
+    private func member(_ index: Int, pitchEvidence: [Int32: (tags: [String], words: [String])]) -> RoundResult.Member {
         let solver = community.solvers[Int(pairs.solver[index])]
         let explanation = Explanation(values: pairs.values[index], weights: settings.weights, scale: settings.scale)
-        return RoundResult.Member(solver: solver.id, role: solver.role, locked: locked.contains(index), explanation: explanation)
+        let solverEvidence = community.evidence(tags: solver.tags, text: solver.text, language: solver.textLanguage)
+        var shared: [RoundResult.SharedConcept] = []
+        for (concept, theirs) in solverEvidence {
+            guard let ours = pitchEvidence[concept] else { continue }
+            shared.append(.init(
+                concept: community.vocabulary.name(of: concept) ?? ours.tags.first ?? theirs.tags.first ?? "",
+                pitchTags: ours.tags, pitchWords: ours.words, solverTags: theirs.tags, solverWords: theirs.words))
+        }
+        shared.sort { $0.concept < $1.concept }
+        return RoundResult.Member(solver: solver.id, role: solver.role, locked: locked.contains(index),
+                                  explanation: explanation, shared: shared)
+    }
+
+    static func format(_ score: Double) -> String {
+        String(format: "%.2f", score)
     }
 
     /// Best score first, ties by solver id.
@@ -118,7 +140,8 @@ private struct ResultBuilder {
         var groups: [RoundResult.Group] = []
         for p in byPitch.keys.sorted() {
             let pitch = community.pitches[p]
-            let members = byPitch[p]!.map(member).sorted(by: Self.better)
+            let evidence = community.evidence(tags: pitch.tags, text: pitch.text, language: pitch.textLanguage)
+            let members = byPitch[p]!.map { member($0, pitchEvidence: evidence) }.sorted(by: Self.better)
             var roleCounts: [String: Int] = [:]
             for member in members { roleCounts[member.role, default: 0] += 1 }
             var bonus = 0
@@ -137,10 +160,14 @@ private struct ResultBuilder {
                 unmatchedSolvers.append(.init(solver: solver.id, reason: .noConsent, detail: "has not consented to be matched"))
             } else if solver.capacity == 0 {
                 unmatchedSolvers.append(.init(solver: solver.id, reason: .noCapacity, detail: "has no capacity in this round"))
+            } else if !candidateOf[s] && !fitsSomewhere[s] {
+                unmatchedSolvers.append(.init(
+                    solver: solver.id, reason: .noFit,
+                    detail: "no pitch they fit above the floor (\(Self.format(settings.fitFloor)))"))
             } else if !candidateOf[s] {
                 unmatchedSolvers.append(.init(
                     solver: solver.id, reason: .noCandidatePitch,
-                    detail: "no pitch kept them among its \(settings.candidatesPerPitch) best candidates"))
+                    detail: "no pitch kept them among its \(settings.candidatesPerPitch) best candidates, or the pitches they fit exclude them"))
             } else {
                 unmatchedSolvers.append(.init(
                     solver: solver.id, reason: .notChosen,

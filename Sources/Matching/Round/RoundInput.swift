@@ -126,16 +126,24 @@ public struct RoundSettings: Sendable, Equatable {
     /// A score of 1 is worth this many points.
     public var scale: Int
     public var mode: MatchMode
+    /// The least score, from 0 to 1, of a pair the round proposes: seats above a group's minimum
+    /// stay empty rather than go to a pair below it. Locked pairs are kept whatever they score.
+    public var fitFloor: Double
+
+    /// The default fit floor: a pair must share about a quarter of the pitch's concepts, or a
+    /// good part of its words.
+    public static let standardFitFloor = 0.1
 
     public init(
         weights: FactorWeights = .standard, candidatesPerPitch: Int = 50, roleBonus: Int = 300,
-        scale: Int = 1000, mode: MatchMode = .optimal
+        scale: Int = 1000, mode: MatchMode = .optimal, fitFloor: Double = standardFitFloor
     ) {
         self.weights = weights
         self.candidatesPerPitch = candidatesPerPitch
         self.roleBonus = roleBonus
         self.scale = scale
         self.mode = mode
+        self.fitFloor = fitFloor
     }
 }
 

@@ -6,6 +6,19 @@ public struct RoundResult: Sendable {
         /// Locked in by an organiser.
         public var locked: Bool
         public var explanation: Explanation
+        /// The concepts they share with the pitch, and what gave each on either side.
+        public var shared: [SharedConcept]
+    }
+
+    /// A concept a member shares with the pitch: the tag's id (or a free tag as written), and the
+    /// tags and words of the text that gave it on each side ("eye-tracking", from "øjenstyring"
+    /// in the pitch and the tag "Eye tracking" in the profile).
+    public struct SharedConcept: Sendable, Equatable {
+        public var concept: String
+        public var pitchTags: [String]
+        public var pitchWords: [String]
+        public var solverTags: [String]
+        public var solverWords: [String]
     }
 
     public struct Group: Sendable, Equatable {
@@ -20,7 +33,7 @@ public struct RoundResult: Sendable {
     }
 
     public enum PitchReason: String, Sendable, Equatable {
-        /// Fewer candidates than the minimum group size, after exclusions.
+        /// Fewer candidates than the minimum group size: after exclusions, at or above the fit floor.
         case tooFewCandidates
         /// The pitch requires a role that no candidate has enough of.
         case roleMissing
@@ -37,7 +50,10 @@ public struct RoundResult: Sendable {
     public enum SolverReason: String, Sendable, Equatable {
         case noConsent
         case noCapacity
-        /// No pitch kept them among its candidates (exclusions, nothing in common, or K better).
+        /// No pitch they fit above the floor: nothing in common with any, or too little.
+        case noFit
+        /// Some pitch fits them above the floor but kept K better candidates, or the pitches they
+        /// share something with exclude them.
         case noCandidatePitch
         /// They were a candidate, but every pitch they could join was better served by others.
         case notChosen
@@ -58,8 +74,10 @@ public struct RoundResult: Sendable {
         public var pairsEstimated: Int
         /// Pairs scored exactly (the best 2K estimates of each pitch, and the pairs asked for).
         public var pairsScored: Int
-        /// Seconds for indexing the texts and tags.
+        /// Seconds for indexing the texts and tags, the concept reading included.
         public var indexSeconds: Double
+        /// Of `indexSeconds`, those spent reading the taxonomy's concepts in the texts.
+        public var conceptSeconds: Double
         /// Seconds for generating and scoring the candidates.
         public var scoringSeconds: Double
         /// Seconds for forming the groups (all passes).

@@ -10,11 +10,25 @@ import Foundation
 /// (low IDF) and cost most, so the walked cosine is a close lower bound. The best 2K by that estimate are then scored exactly, and the
 /// best K of those kept, ties broken by solver id. Pairs that either side asked for (interest,
 /// shortlist) and locked pairs are always kept. Excluded pairs are never scored.
+///
+/// A pair is a candidate only when it scores above 0 and at least the round's fit floor: a pair
+/// with nothing in common is none, and a pair people asked for is one only when it fits. Locked
+/// pairs are kept whatever they score.
 struct CandidateGenerator {
     let community: Community
     let weights: FactorWeights.Normalised
     let scale: Int
     let perPitch: Int
+    /// The fit floor in points: no candidate scores less (and none scores 0).
+    let floorPoints: Int
+
+    init(community: Community, weights: FactorWeights.Normalised, scale: Int, perPitch: Int, fitFloor: Double) {
+        self.community = community
+        self.weights = weights
+        self.scale = scale
+        self.perPitch = perPitch
+        floorPoints = max(Int((fitFloor * Double(scale)).rounded(.up)), 1)
+    }
 
     /// Terms in more profiles than this are skipped when estimating.
     static func commonTermLimit(solvers: Int) -> Int { max(solvers / 100, 1000) }
@@ -24,16 +38,21 @@ struct CandidateGenerator {
         /// Pairs estimated from the index, and pairs scored exactly.
         var estimated: Int
         var scored: Int
+        /// For each solver, whether some pitch's estimate put them at or above the floor, or a
+        /// pitch they share something with excluded them.
+        var fitsSomewhere: [Bool]
     }
 
-    /// - Parameter forced: for each pitch, the solvers it keeps whatever their score.
-    func generate(forced: [Int: Set<Int>]) -> Output {
+    /// - Parameters:
+    ///   - wanted: for each pitch, the solvers it keeps when they reach the floor, however they rank.
+    ///   - locked: for each pitch, the solvers it keeps whatever they score.
+    func generate(wanted: [Int: Set<Int>], locked: [Int: Set<Int>]) -> Output {
         let solverCount = community.solvers.count
         let conceptPostings = Postings(community.solverConcepts.map { ($0, nil) }, keyCount: community.conceptWeight.count)
         let termPostings = Postings(community.solverVectors.map { ($0.terms, $0.weights) }, keyCount: community.termCount)
         let commonLimit = Self.commonTermLimit(solvers: solverCount)
 
-        let perPitchPairs = parallelMap(community.pitches.count, state: Scratch.init) { p, scratch in
+        let (perPitchPairs, scratches) = parallelMapKeepingStates(community.pitches.count, state: Scratch.init) { p, scratch in
             scratch.prepare(solverCount)
             for concept in community.pitchConcepts[p] {
                 let weight = community.conceptWeight[Int(concept)]
@@ -52,9 +71,12 @@ struct CandidateGenerator {
                     scratch.text[Int(s)] += pitchWeight * solverWeight
                 }
             }
-            return select(pitch: p, scratch: &scratch, forced: forced[p] ?? [])
+            return select(pitch: p, scratch: &scratch, wanted: wanted[p] ?? [], locked: locked[p] ?? [])
         }
-        var output = Output(pairs: ScoredPairs(), estimated: 0, scored: 0)
+        var output = Output(pairs: ScoredPairs(), estimated: 0, scored: 0, fitsSomewhere: [Bool](repeating: false, count: solverCount))
+        for scratch in scratches where !scratch.fits.isEmpty {
+            for s in 0..<solverCount where scratch.fits[s] { output.fitsSomewhere[s] = true }
+        }
         for selection in perPitchPairs {
             output.pairs.append(pitchPairs: selection.pairs)
             output.estimated += selection.estimated
@@ -69,14 +91,23 @@ struct CandidateGenerator {
         var scored: Int
     }
 
-    private func select(pitch p: Int, scratch: inout Scratch, forced: Set<Int>) -> Selection {
+    private func select(pitch p: Int, scratch: inout Scratch, wanted: Set<Int>, locked: Set<Int>) -> Selection {
         let total = community.pitchConceptTotal[p]
         var estimates: [(points: Int, solver: Int)] = []
         estimates.reserveCapacity(scratch.touched.count)
-        for s in scratch.touched where community.exclusion(p, s) == nil {
+        for s in scratch.touched {
+            guard community.exclusion(p, s) == nil else {
+                // Told apart from a solver who fits nowhere: a pitch they share something with
+                // excluded them.
+                scratch.fit(s)
+                continue
+            }
             let tags = total > 0 ? min(scratch.tags[s] / total, 1) : 0
             let values = community.values(p, s, tags: tags, text: scratch.text[s])
-            estimates.append((weights.points(values, scale: scale), s))
+            let points = weights.points(values, scale: scale)
+            // The estimate is a lower bound: one below the floor may still reach it exactly.
+            estimates.append((points, s))
+            if points >= floorPoints { scratch.fit(s) }
         }
         let shortlist = Self.best(estimates, count: 2 * perPitch)
         var exact = shortlist.map { estimate in
@@ -87,21 +118,24 @@ struct CandidateGenerator {
         exact.sort { ($0.points, -$0.solver) > ($1.points, -$1.solver) }
         var kept = Set<Int>()
         var result: [(solver: Int32, points: Int32, values: FactorValues)] = []
-        for pair in exact.prefix(perPitch) {
+        for pair in exact.prefix(perPitch) where pair.points >= floorPoints || locked.contains(pair.solver) {
             kept.insert(pair.solver)
+            scratch.fit(pair.solver)
             result.append((Int32(pair.solver), Int32(pair.points), pair.values))
         }
         scratch.reset()
-        let asked = forcedPairs(pitch: p, forced: forced, kept: kept)
+        let asked = forcedPairs(pitch: p, wanted: wanted, locked: locked, kept: kept)
         return Selection(pairs: result + asked, estimated: estimates.count, scored: exact.count + asked.count)
     }
 
-    private func forcedPairs(pitch p: Int, forced: Set<Int>, kept: Set<Int>) -> [(solver: Int32, points: Int32, values: FactorValues)] {
+    private func forcedPairs(pitch p: Int, wanted: Set<Int>, locked: Set<Int>, kept: Set<Int>) -> [(solver: Int32, points: Int32, values: FactorValues)] {
         var result: [(solver: Int32, points: Int32, values: FactorValues)] = []
-        for s in forced.sorted() {
+        for s in wanted.union(locked).sorted() {
             guard !kept.contains(s), community.exclusion(p, s) == nil else { continue }
             let values = community.values(p, s)
-            result.append((Int32(s), Int32(weights.points(values, scale: scale)), values))
+            let points = weights.points(values, scale: scale)
+            guard points >= floorPoints || locked.contains(s) else { continue }
+            result.append((Int32(s), Int32(points), values))
         }
         return result
     }
@@ -182,12 +216,19 @@ struct Scratch {
     var text: [Float] = []
     var seen: [Bool] = []
     var touched: [Int] = []
+    /// Solvers who reached the floor with some pitch this worker scored; kept across pitches.
+    var fits: [Bool] = []
 
     mutating func prepare(_ count: Int) {
         guard tags.count != count else { return }
         tags = [Float](repeating: 0, count: count)
         text = tags
         seen = [Bool](repeating: false, count: count)
+        fits = seen
+    }
+
+    mutating func fit(_ s: Int) {
+        fits[s] = true
     }
 
     mutating func touch(_ s: Int) {
@@ -209,25 +250,36 @@ struct Scratch {
 
 /// `body` for 0..<count on all cores, each worker with its own state, results in order.
 func parallelMap<State, T>(_ count: Int, state makeState: () -> State, _ body: (Int, inout State) -> T) -> [T] {
+    parallelMapKeepingStates(count, state: makeState, body).results
+}
+
+/// `parallelMap`, answering each worker's state at its end too (what the workers gathered).
+func parallelMapKeepingStates<State, T>(
+    _ count: Int, state makeState: () -> State, _ body: (Int, inout State) -> T
+) -> (results: [T], states: [State]) {
     let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
     var results = [T?](repeating: nil, count: count)
+    var states = [State?](repeating: nil, count: workers)
     results.withUnsafeMutableBufferPointer { buffer in
-        let output = UnsafeSendable(buffer)
-        withoutActuallyEscaping(makeState) { makeState in
-            withoutActuallyEscaping(body) { body in
-                let shared = UnsafeSendable((makeState, body))
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    var state = shared.value.0()
-                    var index = worker
-                    while index < count {
-                        output.value[index] = shared.value.1(index, &state)
-                        index += workers
+        states.withUnsafeMutableBufferPointer { stateBuffer in
+            let output = UnsafeSendable((buffer, stateBuffer))
+            withoutActuallyEscaping(makeState) { makeState in
+                withoutActuallyEscaping(body) { body in
+                    let shared = UnsafeSendable((makeState, body))
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var state = shared.value.0()
+                        var index = worker
+                        while index < count {
+                            output.value.0[index] = shared.value.1(index, &state)
+                            index += workers
+                        }
+                        output.value.1[worker] = state
                     }
                 }
             }
         }
     }
-    return results.map { $0! }
+    return (results.map { $0! }, states.compactMap { $0 })
 }
 
 /// Hands a value to concurrent workers that each touch disjoint parts of it.

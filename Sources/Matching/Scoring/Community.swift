@@ -1,7 +1,7 @@
 import Foundation
 
 /// A round's pitches and solvers, indexed for scoring: sorted by id (so that every tie is broken by
-/// id), their tags as concepts, their texts as TF-IDF vectors, and the answers and history that
+/// id), their tags and the concepts in their texts as concepts, their texts as TF-IDF vectors, and the answers and history that
 /// exclude pairs or change their scores. Pure data, read concurrently while scoring.
 struct Community: Sendable {
     let pitches: [MatchPitch]
@@ -12,6 +12,12 @@ struct Community: Sendable {
     let roles: [String]
     let solverRole: [Int]
 
+    /// Reads the taxonomy's concepts in texts.
+    let reader: ConceptReader
+    /// Seconds spent reading the concepts in the texts.
+    let conceptSeconds: Double
+    /// Every tag name seen, to its concept.
+    let vocabulary: TagVocabulary
     let pitchConcepts: [[Int32]]
     let solverConcepts: [[Int32]]
     /// Rarity of each concept among solvers: ln(1 + S / df).
@@ -65,9 +71,25 @@ struct Community: Sendable {
         guard roles.count <= 64 else { throw RoundError.invalidSetting("A round can have at most 64 roles.") }
         pitchRoles = pitches.map { $0.roles.keys.reduce(0) { $0 | 1 << UInt64(roleIndex[$1]!) } }
 
+        // A person's concepts are their tags' and those the taxonomy finds in their text, in
+        // either language: a Danish pitch without tags meets an English profile in them.
+        let clock = ContinuousClock()
+        let reading = clock.now
+        let reader = ConceptReader(input.tags)
+        self.reader = reader
+        let texts = pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) }
+        let found = parallelMap(texts.count, state: ConceptReader.Memo.init) { index, memo in
+            reader.read(texts[index].0, language: texts[index].1, memo: &memo).map(\.tagId)
+        }
+        let read = clock.now - reading
+        conceptSeconds = Double(read.components.seconds) + Double(read.components.attoseconds) / 1e18
         var vocabulary = TagVocabulary(input.tags)
-        pitchConcepts = pitches.map { vocabulary.concepts(of: $0.tags) }
-        solverConcepts = solvers.map { vocabulary.concepts(of: $0.tags) }
+        let (pitches, solvers) = (self.pitches, self.solvers)
+        let pitchConcepts = pitches.indices.map { vocabulary.concepts(of: pitches[$0].tags + found[$0]) }
+        let solverConcepts = solvers.indices.map { vocabulary.concepts(of: solvers[$0].tags + found[pitches.count + $0]) }
+        self.pitchConcepts = pitchConcepts
+        self.solverConcepts = solverConcepts
+        self.vocabulary = vocabulary
         var conceptFrequency = [Int](repeating: 0, count: vocabulary.conceptCount)
         for concepts in solverConcepts {
             for concept in concepts { conceptFrequency[Int(concept)] += 1 }
@@ -168,6 +190,20 @@ struct Community: Sendable {
         if !excludedPairs.isEmpty, let reason = excludedPairs[Self.key(p, s)] { return reason }
         if pitchRequiresLanguage[p] && pitchLanguages[p] & solverLanguages[s] == 0 { return .noSharedLanguage }
         return nil
+    }
+
+    /// Each concept of a person's tags and text, with the tags and the words that gave it.
+    func evidence(tags: [String], text: String, language: TextLanguage) -> [Int32: (tags: [String], words: [String])] {
+        var result: [Int32: (tags: [String], words: [String])] = [:]
+        for tag in tags {
+            if let concept = vocabulary.known(tag), !(result[concept]?.tags.contains(tag) ?? false) {
+                result[concept, default: ([], [])].tags.append(tag)
+            }
+        }
+        for finding in reader.read(text, language: language) {
+            if let concept = vocabulary.known(finding.tagId) { result[concept, default: ([], [])].words += finding.words }
+        }
+        return result
     }
 
     /// Pairs one side asked for, by pitch.

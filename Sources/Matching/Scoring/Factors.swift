@@ -1,6 +1,8 @@
-/// The factors of a pair's score, each a value in [0, 1].
+/// The factors of a pair's score, each a value in [0, 1]. Three say what the pair has in common
+/// (`tags`, `text`, `interest`: the fit); the other four adjust that fit and never create one.
 public enum Factor: String, Sendable, CaseIterable, Hashable {
-    /// The pitch's wanted tags that the solver has, weighted by rarity (IDF).
+    /// The pitch's concepts (its tags and those found in its text) that the solver has (in their
+    /// tags or their text), weighted by rarity (IDF).
     case tags
     /// TF-IDF cosine of the pitch's text and the solver's profile text.
     case text
@@ -14,9 +16,21 @@ public enum Factor: String, Sendable, CaseIterable, Hashable {
     case interest
     /// 1 for a pair that never met, 1/(1 + n) for one that met in n earlier rounds.
     case novelty
+
+    /// Whether the factor is part of the fit, rather than an adjustment of it.
+    public var isFit: Bool { self == .tags || self == .text || self == .interest }
 }
 
-/// The weight of each factor in a round. A pair's score is Σ weight × value / Σ weight, in [0, 1].
+/// The weight of each factor in a round.
+///
+/// A pair's score is its fit times its adjustment, in [0, 1]:
+/// - the fit is the weighted mean of the fit factors (tags, text, interest);
+/// - the adjustment is 1 − A × (1 − the weighted mean of the adjusting factors), where A is the
+///   adjusting factors' share of all the weights.
+///
+/// A pair whose adjusting factors are all 1 scores its fit; one that shares nothing with the pitch
+/// scores 0 however well it is adjusted. With the standard weights an unavailable, unnovel pair in
+/// no shared language and the wrong role keeps 9/13 of its fit.
 public struct FactorWeights: Sendable, Equatable {
     public var values: [Factor: Double]
 
@@ -33,33 +47,49 @@ public struct FactorWeights: Sendable, Equatable {
 
     var total: Double { Factor.allCases.reduce(0) { $0 + max(self[$1], 0) } }
 
+    /// The weight of the fit factors: a score needs some.
+    var fitTotal: Double { Factor.allCases.filter(\.isFit).reduce(0) { $0 + max(self[$1], 0) } }
+
     /// The weighted score of a pair's values, in [0, 1].
     func score(_ values: FactorValues) -> Double { Normalised(self).score(values) }
 
     /// The score as integer points at `scale`: what the assignment adds up.
     func points(_ values: FactorValues, scale: Int) -> Int { Normalised(self).points(values, scale: scale) }
 
-    /// The weights divided by their total, as plain numbers: what scoring a pair reads.
+    /// The weights as plain numbers: each fit factor's share of the fit weights, each adjusting
+    /// factor's share of all the weights. What scoring a pair reads.
     struct Normalised: Sendable {
-        var tags, text, role, language, availability, interest, novelty: Double
+        var tags, text, interest: Double
+        var role, language, availability, novelty: Double
 
         init(_ weights: FactorWeights) {
             let total = weights.total
+            let fitTotal = weights.fitTotal
+            func fitShare(_ factor: Factor) -> Double { fitTotal > 0 ? max(weights[factor], 0) / fitTotal : 0 }
             func share(_ factor: Factor) -> Double { total > 0 ? max(weights[factor], 0) / total : 0 }
-            tags = share(.tags)
-            text = share(.text)
+            tags = fitShare(.tags)
+            text = fitShare(.text)
+            interest = fitShare(.interest)
             role = share(.role)
             language = share(.language)
             availability = share(.availability)
-            interest = share(.interest)
             novelty = share(.novelty)
         }
 
+        func fit(_ v: FactorValues) -> Double {
+            tags * Double(v.tags) + text * Double(v.text) + interest * Double(v.interest)
+        }
+
+        /// What the adjusting factors leave of the fit: 1 when they are all 1.
+        func adjustment(_ v: FactorValues) -> Double {
+            var lost = role * Double(1 - v.role) + language * Double(1 - v.language)
+            lost += availability * Double(1 - v.availability) + novelty * Double(1 - v.novelty)
+            return 1 - lost
+        }
+
         func score(_ v: FactorValues) -> Double {
-            var sum = tags * Double(v.tags) + text * Double(v.text) + role * Double(v.role)
-            sum += language * Double(v.language) + availability * Double(v.availability)
-            sum += interest * Double(v.interest) + novelty * Double(v.novelty)
-            return sum
+            let fit = fit(v)
+            return fit > 0 ? fit * adjustment(v) : 0
         }
 
         func points(_ values: FactorValues, scale: Int) -> Int {
@@ -91,18 +121,24 @@ struct FactorValues: Sendable {
     }
 }
 
-/// Why a pair scored what it did: each factor's raw value, its weight and its share of the score.
+/// Why a pair scored what it did: each factor's raw value, its weight, and for the fit factors
+/// their share of the fit.
 public struct Explanation: Sendable, Equatable {
     public struct Part: Sendable, Equatable {
         public var factor: Factor
         public var value: Double
         public var weight: Double
-        /// This factor's part of the score, from 0 to 1; the parts add up to 1 when the score is not 0.
+        /// A fit factor's part of the fit, from 0 to 1 (the fit factors' parts add up to 1 when
+        /// the fit is not 0); 0 for the adjusting factors.
         public var share: Double
     }
 
     public var parts: [Part]
-    /// The weighted score in [0, 1].
+    /// What the pair has in common with the pitch, in [0, 1].
+    public var fit: Double
+    /// What the adjusting factors leave of the fit, in [0, 1].
+    public var adjustment: Double
+    /// The score in [0, 1]: the fit times the adjustment.
     public var score: Double
     /// The score as the integer the assignment maximises (score × the round's scale, rounded).
     public var points: Int
@@ -113,13 +149,17 @@ public struct Explanation: Sendable, Equatable {
         for factor in Factor.allCases {
             let weight = max(weights[factor], 0)
             let value = Double(values[factor])
-            sum += weight * value
-            parts.append(Part(factor: factor, value: value, weight: weight, share: weight * value))
+            let part = factor.isFit ? weight * value : 0
+            sum += part
+            parts.append(Part(factor: factor, value: value, weight: weight, share: part))
         }
         for index in parts.indices { parts[index].share = sum > 0 ? parts[index].share / sum : 0 }
         self.parts = parts
-        score = weights.score(values)
-        points = weights.points(values, scale: scale)
+        let normalised = FactorWeights.Normalised(weights)
+        fit = normalised.fit(values)
+        adjustment = normalised.adjustment(values)
+        score = normalised.score(values)
+        points = normalised.points(values, scale: scale)
     }
 
     public subscript(factor: Factor) -> Part? { parts.first { $0.factor == factor } }

@@ -21,12 +21,14 @@ struct TagVocabulary {
     /// Names exactly as written to their concept: the same tag is written the same way many times.
     private var written: [String: Int32] = [:]
     private(set) var conceptCount = 0
+    /// Each concept's name: its tag's id, or a free tag as first written.
+    private var names: [String] = []
 
     init(_ tags: [MatchTag]) {
         // In id order, so that concept numbers, and with them every sum over concepts, do not
         // depend on the order the tags came in.
         for tag in tags.sorted(by: { $0.id < $1.id }) {
-            let concept = concepts[Self.key(tag.id)] ?? newConcept()
+            let concept = concepts[Self.key(tag.id)] ?? newConcept(named: tag.id)
             for name in [tag.id] + tag.labels + tag.synonyms where concepts[Self.key(name)] == nil {
                 concepts[Self.key(name)] = concept
             }
@@ -45,7 +47,7 @@ struct TagVocabulary {
             let key = Self.key(name)
             var concept: Int32 = -1
             if !key.isEmpty {
-                concept = concepts[key] ?? newConcept()
+                concept = concepts[key] ?? newConcept(named: name)
                 concepts[key] = concept
                 result.append(concept)
             }
@@ -58,7 +60,19 @@ struct TagVocabulary {
         return unique
     }
 
-    private mutating func newConcept() -> Int32 {
+    /// The concept of a name already seen, without adding one.
+    func known(_ name: String) -> Int32? {
+        if let concept = written[name] { return concept >= 0 ? concept : nil }
+        return concepts[Self.key(name)]
+    }
+
+    /// A concept's name: its tag's id, or a free tag as first written.
+    func name(of concept: Int32) -> String? {
+        names.indices.contains(Int(concept)) ? names[Int(concept)] : nil
+    }
+
+    private mutating func newConcept(named name: String) -> Int32 {
+        names.append(name)
         conceptCount += 1
         return Int32(conceptCount - 1)
     }

@@ -56,11 +56,44 @@ public struct ConceptReader: Sendable {
         self.phrases = phrases
     }
 
+    /// What reading has learnt of each word, in each language: its stem and the tags it names
+    /// itself or through its parts. Texts share most of their words, so a reader of many texts
+    /// keeps one (a worker each) and stems and splits each word once.
+    public struct Memo: Sendable {
+        fileprivate var known: [[String: (stem: String, tags: [Int])]] = TextLanguage.allCases.map { _ in [:] }
+
+        public init() {}
+    }
+
     /// The concepts in `text`, most occurrences first (then by tag id).
     public func read(_ text: String, language hint: TextLanguage) -> [Finding] {
+        var memo = Memo()
+        return read(text, language: hint, memo: &memo)
+    }
+
+    /// The concepts in `text`, learning its words into `memo` and reading the ones it knows there.
+    public func read(_ text: String, language hint: TextLanguage, memo: inout Memo) -> [Finding] {
         let raw = Analyzer.words(text)
         let language = TextLanguage.guess(raw, hint: hint)
-        let stems = raw.map(language.stem)
+        let slot = TextLanguage.allCases.firstIndex(of: language)!
+        var stems: [String] = []
+        var wordTags: [[Int]] = []
+        stems.reserveCapacity(raw.count)
+        wordTags.reserveCapacity(raw.count)
+        for word in raw {
+            if let known = memo.known[slot][word] {
+                stems.append(known.stem)
+                wordTags.append(known.tags)
+                continue
+            }
+            let stem = language.stem(word)
+            // The word itself, as written or stemmed in the text's language, and the parts of it
+            // as a compound: "lungekræft" is a name of its own and holds "kræft".
+            let tags = Set((words[stem] ?? []) + (words[word] ?? [])).union(compoundParts(of: word)).sorted()
+            memo.known[slot][word] = (stem, tags)
+            stems.append(stem)
+            wordTags.append(tags)
+        }
         var found: [Int: Finding] = [:]
         func note(_ tag: Int, _ word: String) {
             var finding = found[tag] ?? Finding(tagId: tagIds[tag], occurrences: 0, words: [])
@@ -76,10 +109,7 @@ public struct ConceptReader: Sendable {
                 guard end <= stems.count, Array(stems[position..<end]) == name.stems else { continue }
                 note(name.tag, raw[position..<end].joined(separator: " "))
             }
-            // The word itself, as written or stemmed in the text's language, and the parts of it
-            // as a compound: "lungekræft" is a name of its own and holds "kræft".
-            let direct = Set((words[stems[position]] ?? []) + (words[word] ?? []))
-            for tag in direct.union(compoundParts(of: word)).sorted() { note(tag, word) }
+            for tag in wordTags[position] { note(tag, word) }
         }
         return found.values.sorted { ($0.occurrences, $1.tagId) > ($1.occurrences, $0.tagId) }
     }
