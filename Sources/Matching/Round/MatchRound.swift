@@ -106,7 +106,7 @@ private struct ResultBuilder {
     private func member(_ index: Int, pitchEvidence: [Int32: (tags: [String], words: [String])]) -> RoundResult.Member {
         let solver = community.solvers[Int(pairs.solver[index])]
         let explanation = Explanation(values: pairs.values[index], weights: settings.weights, scale: settings.scale)
-        let solverEvidence = community.evidence(tags: solver.tags, text: solver.text, language: solver.textLanguage)
+        let solverEvidence = community.evidence(solver: Int(pairs.solver[index]))
         var shared: [RoundResult.SharedConcept] = []
         for (concept, theirs) in solverEvidence {
             guard let ours = pitchEvidence[concept] else { continue }
@@ -140,7 +140,7 @@ private struct ResultBuilder {
         var groups: [RoundResult.Group] = []
         for p in byPitch.keys.sorted() {
             let pitch = community.pitches[p]
-            let evidence = community.evidence(tags: pitch.tags, text: pitch.text, language: pitch.textLanguage)
+            let evidence = community.evidence(pitch: p)
             let members = byPitch[p]!.map { member($0, pitchEvidence: evidence) }.sorted(by: Self.better)
             var roleCounts: [String: Int] = [:]
             for member in members { roleCounts[member.role, default: 0] += 1 }

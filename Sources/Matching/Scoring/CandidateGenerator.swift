@@ -5,8 +5,8 @@ import Foundation
 ///
 /// An inverted index maps each tag concept and each text term to the solvers that have it. For a
 /// pitch, walking the postings of its concepts and terms accumulates, for every solver that shares
-/// anything with it, the exact tag overlap and the text cosine over the terms walked. Common terms,
-/// in more than 1% of the profiles (and more than 1,000 of them), are not walked: they weigh little
+/// anything with it, the exact tag overlap and the text cosine over the terms walked. Common terms
+/// and concepts, in more than 1% of the profiles (and more than 1,000 of them), are not walked: they weigh little
 /// (low IDF) and cost most, so the walked cosine is a close lower bound. The best 2K by that estimate are then scored exactly, and the
 /// best K of those kept, ties broken by solver id. Pairs that either side asked for (interest,
 /// shortlist) and locked pairs are always kept. Excluded pairs are never scored.
@@ -56,7 +56,11 @@ struct CandidateGenerator {
             scratch.prepare(solverCount)
             for concept in community.pitchConcepts[p] {
                 let weight = community.conceptWeight[Int(concept)]
-                for s in conceptPostings.solvers(of: Int(concept)) {
+                let solvers = conceptPostings.solvers(of: Int(concept))
+                // A concept most profiles name (a word every text uses) is skipped as a common
+                // term is: it weighs little and costs most.
+                guard solvers.count <= commonLimit else { continue }
+                for s in solvers {
                     scratch.touch(Int(s))
                     scratch.tags[Int(s)] += weight
                 }

@@ -14,6 +14,8 @@ struct Community: Sendable {
 
     /// Reads the taxonomy's concepts in texts.
     let reader: ConceptReader
+    /// What the reader found in each text: the pitches' first, then the solvers'.
+    private let textFindings: [[ConceptReader.Finding]]
     /// Seconds spent reading the concepts in the texts.
     let conceptSeconds: Double
     /// Every tag name seen, to its concept.
@@ -79,14 +81,17 @@ struct Community: Sendable {
         self.reader = reader
         let texts = pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) }
         let found = parallelMap(texts.count, state: ConceptReader.Memo.init) { index, memo in
-            reader.read(texts[index].0, language: texts[index].1, memo: &memo).map(\.tagId)
+            reader.read(texts[index].0, language: texts[index].1, memo: &memo)
         }
+        textFindings = found
         let read = clock.now - reading
         conceptSeconds = Double(read.components.seconds) + Double(read.components.attoseconds) / 1e18
         var vocabulary = TagVocabulary(input.tags)
         let (pitches, solvers) = (self.pitches, self.solvers)
-        let pitchConcepts = pitches.indices.map { vocabulary.concepts(of: pitches[$0].tags + found[$0]) }
-        let solverConcepts = solvers.indices.map { vocabulary.concepts(of: solvers[$0].tags + found[pitches.count + $0]) }
+        let pitchConcepts = pitches.indices.map { vocabulary.concepts(of: pitches[$0].tags + found[$0].map(\.tagId)) }
+        let solverConcepts = solvers.indices.map {
+            vocabulary.concepts(of: solvers[$0].tags + found[pitches.count + $0].map(\.tagId))
+        }
         self.pitchConcepts = pitchConcepts
         self.solverConcepts = solverConcepts
         self.vocabulary = vocabulary
@@ -192,15 +197,24 @@ struct Community: Sendable {
         return nil
     }
 
-    /// Each concept of a person's tags and text, with the tags and the words that gave it.
-    func evidence(tags: [String], text: String, language: TextLanguage) -> [Int32: (tags: [String], words: [String])] {
+    /// Each concept of a pitch's tags and text, with the tags and the words that gave it.
+    func evidence(pitch p: Int) -> [Int32: (tags: [String], words: [String])] {
+        evidence(tags: pitches[p].tags, findings: textFindings[p])
+    }
+
+    /// Each concept of a solver's tags and text, with the tags and the words that gave it.
+    func evidence(solver s: Int) -> [Int32: (tags: [String], words: [String])] {
+        evidence(tags: solvers[s].tags, findings: textFindings[pitches.count + s])
+    }
+
+    private func evidence(tags: [String], findings: [ConceptReader.Finding]) -> [Int32: (tags: [String], words: [String])] {
         var result: [Int32: (tags: [String], words: [String])] = [:]
         for tag in tags {
             if let concept = vocabulary.known(tag), !(result[concept]?.tags.contains(tag) ?? false) {
                 result[concept, default: ([], [])].tags.append(tag)
             }
         }
-        for finding in reader.read(text, language: language) {
+        for finding in findings {
             if let concept = vocabulary.known(finding.tagId) { result[concept, default: ([], [])].words += finding.words }
         }
         return result

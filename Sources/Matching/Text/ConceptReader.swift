@@ -89,7 +89,9 @@ public struct ConceptReader: Sendable {
             let stem = language.stem(word)
             // The word itself, as written or stemmed in the text's language, and the parts of it
             // as a compound: "lungekræft" is a name of its own and holds "kræft".
-            let tags = Set((words[stem] ?? []) + (words[word] ?? [])).union(compoundParts(of: word)).sorted()
+            // Compounds are split in Danish only: English writes its compounds apart.
+            let direct = Set((words[stem] ?? []) + (words[word] ?? []))
+            let tags = (language == .danish ? direct.union(compoundParts(of: word)) : direct).sorted()
             memo.known[slot][word] = (stem, tags)
             stems.append(stem)
             wordTags.append(tags)
