@@ -12,9 +12,7 @@ struct Community: Sendable {
     let roles: [String]
     let solverRole: [Int]
 
-    /// Reads the taxonomy's concepts in texts.
-    let reader: ConceptReader
-    /// What the reader found in each text: the pitches' first, then the solvers'.
+    /// What the concept reader found in each text: the pitches' first, then the solvers'.
     private let textFindings: [[ConceptReader.Finding]]
     /// Seconds spent reading the concepts in the texts.
     let conceptSeconds: Double
@@ -78,7 +76,6 @@ struct Community: Sendable {
         let clock = ContinuousClock()
         let reading = clock.now
         let reader = ConceptReader(input.tags)
-        self.reader = reader
         let texts = pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) }
         let found = parallelMap(texts.count, state: ConceptReader.Memo.init) { index, memo in
             reader.read(texts[index].0, language: texts[index].1, memo: &memo)
