@@ -121,6 +121,13 @@ import Testing
         #expect(result.groups.isEmpty, "a stranger is no candidate")
         #expect(result.explanation(pitch: "p", solver: "s") == nil)
         #expect(result.unmatchedSolvers.map(\.solver) == ["s"])
+        // Locked in, the stranger is in the group: with every adjusting factor at 1 and no fit, it
+        // scores nothing (the weighted mean of all seven factors gave it 0.31).
+        let locked = try Self.run([pitch], [stranger], locked: [PairID(pitch: "p", solver: "s")])
+        let explanation = try #require(locked.groups.first?.members.first?.explanation)
+        #expect(explanation.adjustment == 1)
+        #expect(explanation.fit == 0 && explanation.score == 0 && explanation.points == 0)
+        #expect(locked.groups.first?.members.first?.shared == [])
     }
 
     // MARK: Exclusions

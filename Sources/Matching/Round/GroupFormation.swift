@@ -76,7 +76,7 @@ struct GroupFormation {
         let pitch = community.pitches[p]
         let range = pairs.range(of: p)
         if range.count < pitch.minGroupSize {
-            return (.tooFewCandidates, "\(range.count) candidate\(range.count == 1 ? "" : "s") fit above the floor (\(String(format: "%.2f", settings.fitFloor))) after exclusions; the group needs at least \(pitch.minGroupSize)")
+            return (.tooFewCandidates, "\(range.count) candidate\(range.count == 1 ? "" : "s") fit above the floor (\(settings.fitFloorText)) after exclusions; the group needs at least \(pitch.minGroupSize)")
         }
         if pitch.requiresRoles {
             for (role, needed) in pitch.roles.sorted(by: { $0.key < $1.key }) where needed > 0 {

@@ -49,13 +49,10 @@ public enum MatchRound {
             .build(outcome, statistics: RoundResult.Statistics(
                 pitches: community.pitches.count, solvers: community.solvers.count, candidatePairs: pairs.count,
                 pairsEstimated: generated.estimated, pairsScored: generated.scored,
-                indexSeconds: seconds(indexed - started), conceptSeconds: community.conceptSeconds, scoringSeconds: seconds(scored - indexed),
-                assignmentSeconds: seconds(formed - scored), passes: outcome.passes))
+                indexSeconds: (indexed - started).seconds, conceptSeconds: community.conceptSeconds, scoringSeconds: (scored - indexed).seconds,
+                assignmentSeconds: (formed - scored).seconds, passes: outcome.passes))
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 
     private static func validate(_ input: RoundInput) throws {
         let settings = input.settings
@@ -119,10 +116,6 @@ private struct ResultBuilder {
                                   explanation: explanation, shared: shared)
     }
 
-    static func format(_ score: Double) -> String {
-        String(format: "%.2f", score)
-    }
-
     /// Best score first, ties by solver id.
     private static func better(_ a: RoundResult.Member, _ b: RoundResult.Member) -> Bool {
         if a.explanation.points != b.explanation.points { return a.explanation.points > b.explanation.points }
@@ -163,7 +156,7 @@ private struct ResultBuilder {
             } else if !candidateOf[s] && !fitsSomewhere[s] {
                 unmatchedSolvers.append(.init(
                     solver: solver.id, reason: .noFit,
-                    detail: "no pitch they fit above the floor (\(Self.format(settings.fitFloor)))"))
+                    detail: "no pitch they fit above the floor (\(settings.fitFloorText))"))
             } else if !candidateOf[s] {
                 unmatchedSolvers.append(.init(
                     solver: solver.id, reason: .noCandidatePitch,
@@ -180,5 +173,12 @@ private struct ResultBuilder {
             mode: settings.mode, groups: groups, unmatchedPitches: unmatchedPitches, unmatchedSolvers: unmatchedSolvers,
             objective: groups.reduce(0) { $0 + $1.total }, statistics: statistics,
             community: community, pairs: pairs, settings: settings)
+    }
+}
+
+extension Duration {
+    /// The duration as seconds, with their fraction.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

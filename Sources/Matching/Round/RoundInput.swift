@@ -1,3 +1,5 @@
+import Foundation
+
 /// A pitch in a match round: the problem a clinician brought, what it asks for, and whom its
 /// clinician shortlisted or declined.
 public struct MatchPitch: Sendable, Equatable {
@@ -133,6 +135,9 @@ public struct RoundSettings: Sendable, Equatable {
     /// The default fit floor: a pair must share about a quarter of the pitch's concepts, or a
     /// good part of its words.
     public static let standardFitFloor = 0.1
+
+    /// The fit floor as the reasons for what a round left out write it: "0.10".
+    var fitFloorText: String { String(format: "%.2f", fitFloor) }
 
     public init(
         weights: FactorWeights = .standard, candidatesPerPitch: Int = 50, roleBonus: Int = 300,

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A round's pitches and solvers, indexed for scoring: sorted by id (so that every tie is broken by
-/// id), their tags and the concepts in their texts as concepts, their texts as TF-IDF vectors, and the answers and history that
-/// exclude pairs or change their scores. Pure data, read concurrently while scoring.
+/// id), their tags and the concepts in their texts as concepts, their texts as TF-IDF vectors, and
+/// the answers and history that exclude pairs or change their scores. Pure data, read concurrently while scoring.
 struct Community: Sendable {
     let pitches: [MatchPitch]
     let solvers: [MatchSolver]
@@ -81,8 +81,7 @@ struct Community: Sendable {
             reader.read(texts[index].0, language: texts[index].1, memo: &memo)
         }
         textFindings = found
-        let read = clock.now - reading
-        conceptSeconds = Double(read.components.seconds) + Double(read.components.attoseconds) / 1e18
+        conceptSeconds = (clock.now - reading).seconds
         var vocabulary = TagVocabulary(input.tags)
         let (pitches, solvers) = (self.pitches, self.solvers)
         let pitchConcepts = pitches.indices.map { vocabulary.concepts(of: pitches[$0].tags + found[$0].map(\.tagId)) }
@@ -102,8 +101,7 @@ struct Community: Sendable {
         self.conceptWeight = conceptWeight
         pitchConceptTotal = pitchConcepts.map { $0.reduce(0) { $0 + conceptWeight[Int($1)] } }
 
-        let analysed = Analyzer.analyzeAll(
-            pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) })
+        let analysed = Analyzer.analyzeAll(texts)
         termCount = analysed.terms.count
         let vectors = TermVector.corpus(analysed.documents, termCount: termCount)
         pitchVectors = Array(vectors[..<pitches.count])
