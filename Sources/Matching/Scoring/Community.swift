@@ -72,22 +72,25 @@ struct Community: Sendable {
         pitchRoles = pitches.map { $0.roles.keys.reduce(0) { $0 | 1 << UInt64(roleIndex[$1]!) } }
 
         // A person's concepts are their tags' and those the taxonomy finds in their text, in
-        // either language: a Danish pitch without tags meets an English profile in them.
-        let clock = ContinuousClock()
-        let reading = clock.now
-        let reader = ConceptReader(input.tags)
+        // either language: a Danish pitch without tags meets an English profile in them. The
+        // texts are read for concepts in the pass that analyses them for TF-IDF.
         let texts = pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) }
-        let found = parallelMap(texts.count, state: ConceptReader.Memo.init) { index, memo in
-            reader.read(texts[index].0, language: texts[index].1, memo: &memo)
-        }
+        let reader = ConceptReader(input.tags)
+        let analysed = Analyzer.analyzeAll(texts, reading: reader)
+        let found = analysed.findings
         textFindings = found
-        conceptSeconds = (clock.now - reading).seconds
+        conceptSeconds = analysed.readingSeconds
         var vocabulary = TagVocabulary(input.tags)
-        let (pitches, solvers) = (self.pitches, self.solvers)
-        let pitchConcepts = pitches.indices.map { vocabulary.concepts(of: pitches[$0].tags + found[$0].map(\.tagId)) }
-        let solverConcepts = solvers.indices.map {
-            vocabulary.concepts(of: solvers[$0].tags + found[pitches.count + $0].map(\.tagId))
+        // Each of the reader's tags to its concept, once, rather than each finding by its name.
+        let conceptOfTag = reader.tagIDs.map { vocabulary.concepts(of: [$0]).first }
+        func concepts(_ tags: [String], _ findings: [ConceptReader.Finding]) -> [Int32] {
+            let named = vocabulary.concepts(of: tags)
+            guard !findings.isEmpty else { return named }
+            return Array(Set(named + findings.compactMap { conceptOfTag[$0.tag] })).sorted()
         }
+        let (pitches, solvers) = (self.pitches, self.solvers)
+        let pitchConcepts = pitches.indices.map { concepts(pitches[$0].tags, found[$0]) }
+        let solverConcepts = solvers.indices.map { concepts(solvers[$0].tags, found[pitches.count + $0]) }
         self.pitchConcepts = pitchConcepts
         self.solverConcepts = solverConcepts
         self.vocabulary = vocabulary
@@ -101,7 +104,6 @@ struct Community: Sendable {
         self.conceptWeight = conceptWeight
         pitchConceptTotal = pitchConcepts.map { $0.reduce(0) { $0 + conceptWeight[Int($1)] } }
 
-        let analysed = Analyzer.analyzeAll(texts)
         termCount = analysed.terms.count
         let vectors = TermVector.corpus(analysed.documents, termCount: termCount)
         pitchVectors = Array(vectors[..<pitches.count])

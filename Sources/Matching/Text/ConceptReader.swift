@@ -12,10 +12,15 @@ public struct ConceptReader: Sendable {
         public var tagId: String
         public var occurrences: Int
         public var words: [String]
+        /// The tag's place in `tagIDs`.
+        var tag: Int
     }
 
+    /// The tags' ids, in the order `Finding.tag` counts them.
+    var tagIDs: [String] { tagIds }
+
     /// A name of a tag as stems, with the tag it names.
-    private struct Name: Sendable {
+    struct Name: Sendable {
         var stems: [String]
         var tag: Int
     }
@@ -60,9 +65,19 @@ public struct ConceptReader: Sendable {
     /// itself or through its parts. Texts share most of their words, so a reader of many texts
     /// keeps one (a worker each) and stems and splits each word once.
     public struct Memo: Sendable {
-        fileprivate var known: [[String: (stem: String, tags: [Int])]] = TextLanguage.allCases.map { _ in [:] }
+        fileprivate var known: [[String: Word]] = TextLanguage.allCases.map { _ in [:] }
 
         public init() {}
+    }
+
+    /// A word as reading knows it: its stem, the tags it names, and the names of several words
+    /// that start with it.
+    struct Word: Sendable {
+        var stem: String
+        var tags: [Int]
+        var phrases: [Name]
+
+        var namesAnything: Bool { !tags.isEmpty || !phrases.isEmpty }
     }
 
     /// The concepts in `text`, most occurrences first (then by tag id).
@@ -75,45 +90,43 @@ public struct ConceptReader: Sendable {
     public func read(_ text: String, language hint: TextLanguage, memo: inout Memo) -> [Finding] {
         let raw = Analyzer.words(text)
         let language = TextLanguage.guess(raw, hint: hint)
-        let slot = TextLanguage.allCases.firstIndex(of: language)!
-        var stems: [String] = []
-        var wordTags: [[Int]] = []
-        stems.reserveCapacity(raw.count)
-        wordTags.reserveCapacity(raw.count)
-        for word in raw {
-            if let known = memo.known[slot][word] {
-                stems.append(known.stem)
-                wordTags.append(known.tags)
-                continue
-            }
-            let stem = language.stem(word)
-            // The word itself, as written or stemmed in the text's language, and the parts of it
-            // as a compound: "lungekræft" is a name of its own and holds "kræft".
-            // Compounds are split in Danish only: English writes its compounds apart.
-            let direct = Set((words[stem] ?? []) + (words[word] ?? []))
-            let tags = (language == .danish ? direct.union(compoundParts(of: word)) : direct).sorted()
-            memo.known[slot][word] = (stem, tags)
-            stems.append(stem)
-            wordTags.append(tags)
+        let slot = language == .danish ? 0 : 1
+        let known = raw.map { word in
+            if let entry = memo.known[slot][word] { return entry }
+            let entry = self.word(word, stem: language.stem(word), language: language)
+            memo.known[slot][word] = entry
+            return entry
         }
+        return read(words: raw, known: known)
+    }
+
+    /// The concepts in a text's words, given what each word names (`word(_:stem:language:)`).
+    func read(words raw: [String], known: [Word]) -> [Finding] {
+        guard known.contains(where: \.namesAnything) else { return [] }
         var found: [Int: Finding] = [:]
         func note(_ tag: Int, _ word: String) {
-            var finding = found[tag] ?? Finding(tagId: tagIds[tag], occurrences: 0, words: [])
-            finding.occurrences += 1
-            if !finding.words.contains(word) { finding.words.append(word) }
-            found[tag] = finding
+            found[tag, default: Finding(tagId: tagIds[tag], occurrences: 0, words: [], tag: tag)].occurrences += 1
+            if !found[tag]!.words.contains(word) { found[tag]!.words.append(word) }
         }
-        for position in raw.indices {
-            let word = raw[position]
+        for position in raw.indices where known[position].namesAnything {
             // Names of several words, by their stems in a row.
-            for name in phrases[stems[position]] ?? [] {
+            for name in known[position].phrases {
                 let end = position + name.stems.count
-                guard end <= stems.count, Array(stems[position..<end]) == name.stems else { continue }
+                guard end <= known.count, known[position..<end].map(\.stem) == name.stems else { continue }
                 note(name.tag, raw[position..<end].joined(separator: " "))
             }
-            for tag in wordTags[position] { note(tag, word) }
+            for tag in known[position].tags { note(tag, raw[position]) }
         }
         return found.values.sorted { ($0.occurrences, $1.tagId) > ($1.occurrences, $0.tagId) }
+    }
+
+    /// What a word names, given its stem in the text's language: as written or stemmed, and, in
+    /// Danish, through the parts of it as a compound ("lungekræft" is a name of its own and holds
+    /// "kræft"); English writes its compounds apart.
+    func word(_ word: String, stem: String, language: TextLanguage) -> Word {
+        let direct = Set((words[stem] ?? []) + (words[word] ?? []))
+        let tags = (language == .danish ? direct.union(compoundParts(of: word)) : direct).sorted()
+        return Word(stem: stem, tags: tags, phrases: phrases[stem] ?? [])
     }
 
     /// The tags named by the first or last part of a compound: a known word followed by the rest
