@@ -3,6 +3,8 @@
 // the share of assigned pairs that share their planted topic, and the peak memory.
 //
 //     kobling-match-bench [--pitches 5000] [--solvers 50000] [--topics 250] [--k 50] [--seed 1]
+//     kobling-match-bench --quality   (from the repository's root: the clinical community's
+//                                     shapes, ten seeds, at several fit floors; see Quality.swift)
 import Foundation
 import Matching
 import MatchingFixtures
@@ -13,6 +15,11 @@ func option(_ name: String, _ fallback: Int) -> Int {
         return fallback
     }
     return value
+}
+
+if CommandLine.arguments.contains("--quality") {
+    try measureQuality(tags: URL(fileURLWithPath: "seed/tags.json"))
+    exit(0)
 }
 
 let pitchCount = option("pitches", 5000)

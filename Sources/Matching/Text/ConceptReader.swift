@@ -28,6 +28,9 @@ public struct ConceptReader: Sendable {
     private let tagIds: [String]
     /// Single-word names by stem (in either language's stemming), to their tags.
     private let words: [String: [Int]]
+    /// The single-word names that can be part of a compound: those of at least `shortestPart`
+    /// letters, so that an abbreviation ("ENT") is not found at the end of "patienten".
+    private let partWords: [String: [Int]]
     /// Names of several words by their first stem.
     private let phrases: [String: [Name]]
     /// Compound parts are at least this long, so that "be" + "handling" is no compound.
@@ -58,6 +61,7 @@ public struct ConceptReader: Sendable {
             }
         }
         self.words = words
+        partWords = words.filter { $0.key.count >= Self.shortestPart }
         self.phrases = phrases
     }
 
@@ -108,6 +112,8 @@ public struct ConceptReader: Sendable {
             found[tag, default: Finding(tagId: tagIds[tag], occurrences: 0, words: [], tag: tag)].occurrences += 1
             if !found[tag]!.words.contains(word) { found[tag]!.words.append(word) }
         }
+        // A word inside a name of several words still counts for its own name: "lung cancer" is
+        // pulmonology and cancer too.
         for position in raw.indices where known[position].namesAnything {
             // Names of several words, by their stems in a row.
             for name in known[position].phrases {
@@ -143,9 +149,9 @@ public struct ConceptReader: Sendable {
             var heads = [head]
             if let last = head.last, last == "s" || last == "e", head.count > shortest { heads.append(String(head.dropLast())) }
             for candidate in heads {
-                if let known = words[candidate] ?? words[DanishStemmer.stem(candidate)] { tags.formUnion(known) }
+                if let known = partWords[candidate] ?? partWords[DanishStemmer.stem(candidate)] { tags.formUnion(known) }
             }
-            if let known = words[tail] ?? words[DanishStemmer.stem(tail)] { tags.formUnion(known) }
+            if let known = partWords[tail] ?? partWords[DanishStemmer.stem(tail)] { tags.formUnion(known) }
         }
         return tags.sorted()
     }

@@ -1,0 +1,34 @@
+import Foundation
+import Matching
+import MatchingFixtures
+
+/// The match quality benchmark: the clinical community (`ClinicalCommunity`) in each shape, ten
+/// seeds, with the seeded taxonomy, at several fit floors; for each shape and the language of the
+/// pitches, the share of assigned members on their pitch's topic, seats below the floor, pitches
+/// left without a group although people on their topic exist, and misplaced people.
+func measureQuality(tags file: URL) throws {
+    let tags = try ClinicalCommunity.tags(from: file)
+    let floors = [0, 0.05, RoundSettings.standardFitFloor, 0.15, 0.2]
+    print("| shape | pitches in | fit floor | on topic | below the floor | without a group | misplaced |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for shape in ClinicalCommunity.Shape.allCases {
+        for floor in floors {
+            var total: [TextLanguage: MatchQuality] = [.danish: MatchQuality(), .english: MatchQuality()]
+            for seed in 1...10 as ClosedRange<UInt64> {
+                let community = ClinicalCommunity(shape: shape, seed: seed)
+                let settings = RoundSettings(fitFloor: floor)
+                let result = try MatchRound.run(RoundInput(
+                    pitches: community.pitches, solvers: community.solvers, tags: tags, settings: settings))
+                for language in TextLanguage.allCases {
+                    total[language] = total[language]! + MatchQuality.of(result, on: community, settings: settings, language: language)
+                }
+            }
+            for language in TextLanguage.allCases {
+                let q = total[language]!
+                let share = String(format: "%.2f", q.onTopicShare)
+                print("| \(shape.rawValue) | \(language == .danish ? "Danish" : "English") | \(String(format: "%.2f", floor)) | "
+                    + "\(q.onTopic) / \(q.assigned) (\(share)) | \(q.belowFloor) | \(q.withoutGroup) of \(q.pitches) | \(q.misplaced) |")
+            }
+        }
+    }
+}
