@@ -1,5 +1,6 @@
 import Foundation
 @testable import Matching
+import MatchingFixtures
 import Testing
 
 /// Words, stop words and stems in Danish and English.
@@ -37,6 +38,33 @@ import Testing
     @Test func wordsKeepDanishLettersAndFoldCase() {
         #expect(Analyzer.words("KRÆFT-behandling på Rigshospitalet, 2026: Øjne & ÅNDEDRÆT!")
             == ["kræft", "behandling", "på", "rigshospitalet", "2026", "øjne", "åndedræt"])
+    }
+
+    /// The byte-wise reading splits and folds as reading scalar by scalar does, whatever the text:
+    /// letters of other scripts, digits of other systems, emoji, combining marks, capitals whose
+    /// lower case is longer ("İ").
+    @Test func wordsAreReadAsScalarByScalarReadingWouldReadThem() {
+        func reference(_ text: String) -> [String] {
+            var words: [String] = []
+            var current = ""
+            for scalar in text.unicodeScalars {
+                if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                    current += scalar.properties.isUppercase ? scalar.properties.lowercaseMapping : String(scalar)
+                } else if !current.isEmpty {
+                    words.append(current)
+                    current = ""
+                }
+            }
+            if !current.isEmpty { words.append(current) }
+            return words
+        }
+        var random = SeededRandom(seed: 17)
+        let pieces = ["Kræft", "ØJNE", "å", "  ", "-", "İstanbul", "Ελληνικά", "МОСКВА", "日本語", "١٢٣", "e\u{301}",
+                      "😀", "\u{1F600}x", "ABC", "don't", "CT-scanning", "\n", "ß", "ǅ", "x²", "Ⅻ"]
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            #expect(Analyzer.words(text) == reference(text), "\(text)")
+        }
     }
 
     @Test func theLanguageIsToldByItsStopWords() {

@@ -130,8 +130,10 @@ private struct ResultBuilder {
             solverLoad[Int(pairs.solver[index])] += 1
             byPitch[pitchOf[index], default: []].append(index)
         }
-        var groups: [RoundResult.Group] = []
-        for p in byPitch.keys.sorted() {
+        // The groups on all cores: each member's explanation splits the texts again for its words.
+        let grouped = byPitch.keys.sorted()
+        let groups = parallelMap(grouped.count, state: { () }) { position, _ in
+            let p = grouped[position]
             let pitch = community.pitches[p]
             let evidence = community.evidence(pitch: p)
             let members = byPitch[p]!.map { member($0, pitchEvidence: evidence) }.sorted(by: Self.better)
@@ -139,8 +141,8 @@ private struct ResultBuilder {
             for member in members { roleCounts[member.role, default: 0] += 1 }
             var bonus = 0
             for (role, asked) in pitch.roles { bonus += settings.roleBonus * min(roleCounts[role] ?? 0, asked) }
-            groups.append(RoundResult.Group(
-                pitch: pitch.id, members: members, pairPoints: members.reduce(0) { $0 + $1.explanation.points }, roleBonus: bonus))
+            return RoundResult.Group(
+                pitch: pitch.id, members: members, pairPoints: members.reduce(0) { $0 + $1.explanation.points }, roleBonus: bonus)
         }
         let unmatchedPitches = outcome.dropped.keys.sorted().map { p in
             RoundResult.UnmatchedPitch(pitch: community.pitches[p].id, reason: outcome.dropped[p]!.0, detail: outcome.dropped[p]!.1)

@@ -12,8 +12,10 @@ struct Community: Sendable {
     let roles: [String]
     let solverRole: [Int]
 
-    /// What the concept reader found in each text: the pitches' first, then the solvers'.
-    private let textFindings: [[ConceptReader.Finding]]
+    /// Where each text names tags (the pitches' texts first, then the solvers'), and each of the
+    /// reader's tags as a concept: the words of the members' explanations.
+    private let textHits: [[ConceptReader.Hit]]
+    private let conceptOfTag: [Int32?]
     /// Seconds spent reading the concepts in the texts.
     let conceptSeconds: Double
     /// Every tag name seen, to its concept.
@@ -77,16 +79,22 @@ struct Community: Sendable {
         let texts = pitches.map { ($0.text, $0.textLanguage) } + solvers.map { ($0.text, $0.textLanguage) }
         let reader = ConceptReader(input.tags)
         let analysed = Analyzer.analyzeAll(texts, reading: reader)
-        let found = analysed.findings
-        textFindings = found
+        let found = analysed.hits
+        textHits = found
         conceptSeconds = analysed.readingSeconds
         var vocabulary = TagVocabulary(input.tags)
         // Each of the reader's tags to its concept, once, rather than each finding by its name.
         let conceptOfTag = reader.tagIDs.map { vocabulary.concepts(of: [$0]).first }
-        func concepts(_ tags: [String], _ findings: [ConceptReader.Finding]) -> [Int32] {
+        self.conceptOfTag = conceptOfTag
+        func concepts(_ tags: [String], _ found: [ConceptReader.Hit]) -> [Int32] {
             let named = vocabulary.concepts(of: tags)
-            guard !findings.isEmpty else { return named }
-            return Array(Set(named + findings.compactMap { conceptOfTag[$0.tag] })).sorted()
+            guard !found.isEmpty else { return named }
+            var all = named + found.compactMap { conceptOfTag[Int($0.tag)] }
+            all.sort()
+            var unique: [Int32] = []
+            unique.reserveCapacity(all.count)
+            for concept in all where unique.last != concept { unique.append(concept) }
+            return unique
         }
         let (pitches, solvers) = (self.pitches, self.solvers)
         let pitchConcepts = pitches.indices.map { concepts(pitches[$0].tags, found[$0]) }
@@ -196,23 +204,29 @@ struct Community: Sendable {
 
     /// Each concept of a pitch's tags and text, with the tags and the words that gave it.
     func evidence(pitch p: Int) -> [Int32: (tags: [String], words: [String])] {
-        evidence(tags: pitches[p].tags, findings: textFindings[p])
+        evidence(tags: pitches[p].tags, text: pitches[p].text, hits: textHits[p])
     }
 
     /// Each concept of a solver's tags and text, with the tags and the words that gave it.
     func evidence(solver s: Int) -> [Int32: (tags: [String], words: [String])] {
-        evidence(tags: solvers[s].tags, findings: textFindings[pitches.count + s])
+        evidence(tags: solvers[s].tags, text: solvers[s].text, hits: textHits[pitches.count + s])
     }
 
-    private func evidence(tags: [String], findings: [ConceptReader.Finding]) -> [Int32: (tags: [String], words: [String])] {
+    /// The words are the text's again, split as the index split them: only the members'
+    /// explanations need them.
+    private func evidence(tags: [String], text: String, hits: [ConceptReader.Hit]) -> [Int32: (tags: [String], words: [String])] {
         var result: [Int32: (tags: [String], words: [String])] = [:]
         for tag in tags {
             if let concept = vocabulary.known(tag), !(result[concept]?.tags.contains(tag) ?? false) {
                 result[concept, default: ([], [])].tags.append(tag)
             }
         }
-        for finding in findings {
-            if let concept = vocabulary.known(finding.tagId) { result[concept, default: ([], [])].words += finding.words }
+        guard !hits.isEmpty else { return result }
+        let words = Analyzer.words(text)
+        for hit in hits {
+            guard let concept = conceptOfTag[Int(hit.tag)] else { continue }
+            let named = words[Int(hit.start)..<Int(hit.end)].joined(separator: " ")
+            if !(result[concept]?.words.contains(named) ?? false) { result[concept, default: ([], [])].words.append(named) }
         }
         return result
     }

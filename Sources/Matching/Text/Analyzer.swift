@@ -8,34 +8,25 @@ import Foundation
 struct Analyzer {
     private(set) var terms: [String] = []
     private var termIDs: [String: Int32] = [:]
-    /// Each word seen, to its place in `known`: one lookup a word tells its stop words, its term
-    /// and what it names for the concept reader.
-    private var places: [String: Int32] = [:]
-    private var known: [Known] = []
+    /// Each word seen, to its number: one lookup a word tells its stop words, its term and what
+    /// it names for the concept reader, kept in flat arrays by number (and language: 0 Danish,
+    /// 1 English) so that reading a known word copies nothing that counts references.
+    private var numbers: [String: Int32] = [:]
+    private var isStop: [[Bool]] = [[], []]
+    /// The word's term in each language; `unknown` until a text in that language used it, -1 for
+    /// a stop word.
+    private var term: [[Int32]] = [[], []]
+    /// What the word names for the concept reader in each language (a position in `learned`),
+    /// `unknown` until asked, and whether it names anything at all.
+    private var named: [[Int32]] = [[], []]
+    private var namesAnything: [[Bool]] = [[], []]
+    /// What words name for the concept reader (their stems too: a word that names nothing alone
+    /// may be part of a name of several words).
+    private(set) var learned: [ConceptReader.Word] = []
     /// Time spent learning what new words name, for the concept reader.
     private(set) var learningTime = Duration.zero
 
-    /// A word: whether it is a Danish or an English stop word, and what it is in each language
-    /// once a text in that language used it.
-    private struct Known {
-        var danishStop: Bool
-        var englishStop: Bool
-        var danish: Entry?
-        var english: Entry?
-
-        subscript(language: TextLanguage) -> Entry? {
-            get { language == .danish ? danish : english }
-            set { if language == .danish { danish = newValue } else { english = newValue } }
-        }
-    }
-
-    /// A word in one language: its term id (-1 for a stop word), its stem, and what it names for
-    /// the concept reader, once asked.
-    private struct Entry {
-        var term: Int32
-        var stem: String?
-        var word: ConceptReader.Word?
-    }
+    private static let unknown = Int32.min
 
     /// The text's term ids, in order of appearance, with repeats.
     mutating func analyze(_ text: String, hint: TextLanguage) -> [Int32] {
@@ -44,93 +35,129 @@ struct Analyzer {
 
     /// A text's words analysed: its language (the one whose stop words it uses more, `hint` on a
     /// tie, as `TextLanguage.guess` tells it), its term ids, and, with a reader, what each word
-    /// names for it. Each word is looked up once for all of these, and stemmed once in all.
+    /// names for it (positions in `learned`; empty when no word names anything). Each word is
+    /// looked up once for all of these, and stemmed once in all.
     mutating func analyze(
         words: [String], hint: TextLanguage, reader: ConceptReader?
-    ) -> (language: TextLanguage, terms: [Int32], known: [ConceptReader.Word]) {
+    ) -> (language: TextLanguage, terms: [Int32], named: [Int32]) {
         var slots: [Int] = []
         slots.reserveCapacity(words.count)
         var danish = 0
         var english = 0
         for word in words {
-            let slot = places[word].map(Int.init) ?? learn(word)
+            let slot = numbers[word].map(Int.init) ?? learn(word)
             slots.append(slot)
-            if known[slot].danishStop { danish += 1 }
-            if known[slot].englishStop { english += 1 }
+            if isStop[0][slot] { danish += 1 }
+            if isStop[1][slot] { english += 1 }
         }
         let language = danish == english ? hint : danish > english ? .danish : .english
+        let l = language == .danish ? 0 : 1
         var terms: [Int32] = []
-        var read: [ConceptReader.Word] = []
+        var named: [Int32] = []
+        var namesAnything = false
         terms.reserveCapacity(words.count)
-        read.reserveCapacity(reader == nil ? 0 : words.count)
+        if reader != nil { named.reserveCapacity(words.count) }
         for (word, slot) in zip(words, slots) {
-            var entry = known[slot][language] ?? remember(word, slot: slot, language: language)
-            if let reader {
-                if entry.word == nil {
-                    let started = ContinuousClock.now
-                    entry.word = reader.word(word, stem: entry.stem ?? language.stem(word), language: language)
-                    known[slot][language] = entry
-                    learningTime += ContinuousClock.now - started
-                }
-                read.append(entry.word!)
+            if term[l][slot] == Self.unknown { remember(word, slot: slot, language: language, reader: reader) }
+            if let reader, self.named[l][slot] == Self.unknown { name(word, slot: slot, language: language, stem: nil, reader: reader) }
+            let id = term[l][slot]
+            if id >= 0 { terms.append(id) }
+            if reader != nil {
+                named.append(self.named[l][slot])
+                namesAnything = namesAnything || self.namesAnything[l][slot]
             }
-            if entry.term >= 0 { terms.append(entry.term) }
         }
-        return (language, terms, read)
+        return (language, terms, namesAnything ? named : [])
     }
 
     private mutating func learn(_ word: String) -> Int {
-        known.append(Known(danishStop: StopWords.danish.contains(word), englishStop: StopWords.english.contains(word)))
-        places[word] = Int32(known.count - 1)
-        return known.count - 1
+        let slot = isStop[0].count
+        isStop[0].append(StopWords.danish.contains(word))
+        isStop[1].append(StopWords.english.contains(word))
+        for l in 0..<2 {
+            term[l].append(Self.unknown)
+            named[l].append(Self.unknown)
+            namesAnything[l].append(false)
+        }
+        numbers[word] = Int32(slot)
+        return slot
     }
 
-    private mutating func remember(_ word: String, slot: Int, language: TextLanguage) -> Entry {
-        var entry = Entry(term: -1)
-        let stop = language == .danish ? known[slot].danishStop : known[slot].englishStop
-        if !(stop || word.unicodeScalars.count < 2) {
-            let stem = language.stem(word)
-            entry.stem = stem
-            if let known = termIDs[stem] {
-                entry.term = known
-            } else {
-                entry.term = Int32(terms.count)
-                terms.append(stem)
-                termIDs[stem] = entry.term
-            }
+    private mutating func remember(_ word: String, slot: Int, language: TextLanguage, reader: ConceptReader?) {
+        let l = language == .danish ? 0 : 1
+        guard !(isStop[l][slot] || word.unicodeScalars.count < 2) else {
+            term[l][slot] = -1
+            return
         }
-        known[slot][language] = entry
-        return entry
+        let stem = language.stem(word)
+        if let known = termIDs[stem] {
+            term[l][slot] = known
+        } else {
+            term[l][slot] = Int32(terms.count)
+            terms.append(stem)
+            termIDs[stem] = term[l][slot]
+        }
+        if let reader { name(word, slot: slot, language: language, stem: stem, reader: reader) }
+    }
+
+    /// Learns what a word names for the reader in a language.
+    private mutating func name(_ word: String, slot: Int, language: TextLanguage, stem: String?, reader: ConceptReader) {
+        let started = ContinuousClock.now
+        let what = reader.word(word, stem: stem ?? language.stem(word), language: language)
+        let l = language == .danish ? 0 : 1
+        named[l][slot] = Int32(learned.count)
+        namesAnything[l][slot] = what.namesAnything
+        learned.append(what)
+        learningTime += ContinuousClock.now - started
     }
 
     /// The words of a text in lower case: runs of letters and digits. Apostrophes and hyphens split.
+    ///
+    /// Read as UTF-8 bytes: ASCII, most of any text, is folded and copied byte by byte; other
+    /// characters are decoded and asked whether they are letters or digits.
     static func words(_ text: String) -> [String] {
         var words: [String] = []
-        var current = String.UnicodeScalarView()
+        var current: [UInt8] = []
+        current.reserveCapacity(32)
         func flush() {
             if !current.isEmpty {
-                words.append(String(current))
-                current = String.UnicodeScalarView()
+                words.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
             }
         }
-        for scalar in text.unicodeScalars {
-            if scalar.isASCII {
-                let value = scalar.value
-                if value >= 0x41 && value <= 0x5A {
-                    current.append(Unicode.Scalar(value + 0x20)!)
-                } else if (value >= 0x61 && value <= 0x7A) || (value >= 0x30 && value <= 0x39) {
-                    current.append(scalar)
-                } else {
+        var text = text
+        text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte < 0x80 {
+                    if byte >= 0x41 && byte <= 0x5A {
+                        current.append(byte + 0x20)
+                    } else if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                        current.append(byte)
+                    } else {
+                        flush()
+                    }
+                    index += 1
+                    continue
+                }
+                // A scalar of two to four bytes (the string is valid UTF-8).
+                let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+                var value = UInt32(byte) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for offset in 1..<length where index + offset < bytes.count {
+                    value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
+                }
+                index += length
+                guard let scalar = Unicode.Scalar(value),
+                      scalar.properties.isAlphabetic || scalar.properties.numericType != nil else {
                     flush()
+                    continue
                 }
-            } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 if scalar.properties.isUppercase {
-                    current.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                    current.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
                 } else {
-                    current.append(scalar)
+                    UTF8.encode(scalar) { current.append($0) }
                 }
-            } else {
-                flush()
             }
         }
         flush()
@@ -143,8 +170,8 @@ struct Analyzer {
         var documents: [[Int32]]
         /// The terms, numbered in alphabetical order.
         var terms: [String]
-        /// What the concept reader found in each text (none without a reader).
-        var findings: [[ConceptReader.Finding]]
+        /// Where the concept reader found tags in each text (none without a reader).
+        var hits: [[ConceptReader.Hit]]
         /// Of the pass's time, the share spent reading concepts (the workers' time in the reader,
         /// learning new words included, over the number of workers).
         var readingSeconds: Double
@@ -164,29 +191,29 @@ struct Analyzer {
             let clock = ContinuousClock()
             let range = (chunk * chunkSize)..<min(texts.count, (chunk + 1) * chunkSize)
             var documents: [[Int32]] = []
-            var findings: [[ConceptReader.Finding]] = []
+            var tags: [[ConceptReader.Hit]] = []
             documents.reserveCapacity(range.count)
-            findings.reserveCapacity(reader == nil ? 0 : range.count)
+            tags.reserveCapacity(reader == nil ? 0 : range.count)
             for index in range {
                 let words = Self.words(texts[index].text)
-                let (_, terms, known) = analyzer.analyze(words: words, hint: texts[index].hint, reader: reader)
+                let (_, terms, named) = analyzer.analyze(words: words, hint: texts[index].hint, reader: reader)
                 documents.append(terms)
                 if let reader {
                     let started = clock.now
-                    findings.append(reader.read(words: words, known: known))
+                    tags.append(named.isEmpty ? [] : reader.hits(words: words, known: named.map { analyzer.learned[Int($0)] }))
                     reading += clock.now - started
                 }
             }
-            return (documents, analyzer.terms, findings, (reading + analyzer.learningTime).seconds)
+            return (documents, analyzer.terms, tags, (reading + analyzer.learningTime).seconds)
         }
         let terms = Set(parts.flatMap(\.1)).sorted()
         let number = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, Int32($0)) })
-        var corpus = Corpus(documents: [], terms: terms, findings: [], readingSeconds: 0)
+        var corpus = Corpus(documents: [], terms: terms, hits: [], readingSeconds: 0)
         corpus.documents.reserveCapacity(texts.count)
-        for (local, localTerms, findings, reading) in parts {
+        for (local, localTerms, tags, reading) in parts {
             let global = localTerms.map { number[$0]! }
             for document in local { corpus.documents.append(document.map { global[Int($0)] }) }
-            corpus.findings += findings
+            corpus.hits += tags
             corpus.readingSeconds += reading / Double(parts.count)
         }
         return corpus

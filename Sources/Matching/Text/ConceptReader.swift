@@ -12,11 +12,9 @@ public struct ConceptReader: Sendable {
         public var tagId: String
         public var occurrences: Int
         public var words: [String]
-        /// The tag's place in `tagIDs`.
-        var tag: Int
     }
 
-    /// The tags' ids, in the order `Finding.tag` counts them.
+    /// The tags' ids, in the order `Hit.tag` counts them.
     var tagIDs: [String] { tagIds }
 
     /// A name of a tag as stems, with the tag it names.
@@ -109,7 +107,7 @@ public struct ConceptReader: Sendable {
         guard known.contains(where: \.namesAnything) else { return [] }
         var found: [Int: Finding] = [:]
         func note(_ tag: Int, _ word: String) {
-            found[tag, default: Finding(tagId: tagIds[tag], occurrences: 0, words: [], tag: tag)].occurrences += 1
+            found[tag, default: Finding(tagId: tagIds[tag], occurrences: 0, words: [])].occurrences += 1
             if !found[tag]!.words.contains(word) { found[tag]!.words.append(word) }
         }
         // A word inside a name of several words still counts for its own name: "lung cancer" is
@@ -124,6 +122,30 @@ public struct ConceptReader: Sendable {
             for tag in known[position].tags { note(tag, raw[position]) }
         }
         return found.values.sorted { ($0.occurrences, $1.tagId) > ($1.occurrences, $0.tagId) }
+    }
+
+    /// Where a text names a tag: the tag (a `tagIDs` position) and the words that name it
+    /// (`start..<end` of the text's words), kept small so that a round keeps one per finding.
+    struct Hit: Sendable, Equatable {
+        var tag: Int32
+        var start: Int32
+        var end: Int32
+    }
+
+    /// Where a text's words name tags, in order: what `read(words:known:)` finds, without
+    /// counting or copying the words, for indexing many texts.
+    func hits(words raw: [String], known: [Word]) -> [Hit] {
+        var hits: [Hit] = []
+        for position in raw.indices where known[position].namesAnything {
+            for name in known[position].phrases {
+                let end = position + name.stems.count
+                if end <= known.count, known[position..<end].map(\.stem) == name.stems {
+                    hits.append(Hit(tag: Int32(name.tag), start: Int32(position), end: Int32(end)))
+                }
+            }
+            for tag in known[position].tags { hits.append(Hit(tag: Int32(tag), start: Int32(position), end: Int32(position + 1))) }
+        }
+        return hits
     }
 
     /// What a word names, given its stem in the text's language: as written or stemmed, and, in
