@@ -227,6 +227,8 @@ import Testing
         let result = try Self.run(pitches, solvers)
         #expect(result.groups.map(\.pitch) == ["lung"])
         #expect(result.groups[0].members.map(\.solver) == ["fits"], "three seats stay empty")
+        #expect(result.settings.fitFloor == RoundSettings.standardFitFloor)
+        #expect(result.groups[0].members[0].explanation.fitFloor == RoundSettings.standardFitFloor)
         let pitchReasons = Dictionary(uniqueKeysWithValues: result.unmatchedPitches.map { ($0.pitch, $0) })
         #expect(pitchReasons["notes"]?.reason == .tooFewCandidates)
         #expect(pitchReasons["notes"]?.detail.contains("floor") == true)

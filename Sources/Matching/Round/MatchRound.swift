@@ -102,7 +102,7 @@ private struct ResultBuilder {
 
     private func member(_ index: Int, pitchEvidence: [Int32: (tags: [String], words: [String])]) -> RoundResult.Member {
         let solver = community.solvers[Int(pairs.solver[index])]
-        let explanation = Explanation(values: pairs.values[index], weights: settings.weights, scale: settings.scale)
+        let explanation = Explanation(values: pairs.values[index], settings: settings)
         let solverEvidence = community.evidence(solver: Int(pairs.solver[index]))
         var shared: [RoundResult.SharedConcept] = []
         for (concept, theirs) in solverEvidence {

@@ -97,13 +97,14 @@ public struct RoundResult: Sendable {
 
     let community: Community
     let pairs: ScoredPairs
-    let settings: RoundSettings
+    /// The settings the round ran with: its weights, K, role bonus, scale, mode and fit floor.
+    public let settings: RoundSettings
 
     /// The explanation of a scored pair, or nil when the pair was not a candidate.
     public func explanation(pitch: String, solver: String) -> Explanation? {
         guard let p = community.pitchIndex[pitch], let s = community.solverIndex[solver],
               let index = pairs.index(pitch: p, solver: s) else { return nil }
-        return Explanation(values: pairs.values[index], weights: settings.weights, scale: settings.scale)
+        return Explanation(values: pairs.values[index], settings: settings)
     }
 
     /// Why a pair may never be matched (a conflict, no consent, a "no thanks", a block), or nil.
@@ -116,7 +117,7 @@ public struct RoundResult: Sendable {
     public func candidates(of pitch: String) -> [(solver: String, explanation: Explanation)] {
         guard let p = community.pitchIndex[pitch] else { return [] }
         return pairs.range(of: p)
-            .map { (community.solvers[Int(pairs.solver[$0])].id, Explanation(values: pairs.values[$0], weights: settings.weights, scale: settings.scale)) }
+            .map { (community.solvers[Int(pairs.solver[$0])].id, Explanation(values: pairs.values[$0], settings: settings)) }
             .sorted { $0.1.points != $1.1.points ? $0.1.points > $1.1.points : $0.0 < $1.0 }
     }
 }

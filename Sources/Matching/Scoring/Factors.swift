@@ -142,8 +142,13 @@ public struct Explanation: Sendable, Equatable {
     public var score: Double
     /// The score as the integer the assignment maximises (score × the round's scale, rounded).
     public var points: Int
+    /// The round's fit floor, which the pair reached unless an organiser locked it in.
+    public var fitFloor: Double
 
-    init(values: FactorValues, weights: FactorWeights, scale: Int) {
+    init(values: FactorValues, settings: RoundSettings) {
+        let weights = settings.weights
+        let scale = settings.scale
+        fitFloor = settings.fitFloor
         var sum = 0.0
         var parts: [Part] = []
         for factor in Factor.allCases {
