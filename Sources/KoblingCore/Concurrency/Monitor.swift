@@ -51,13 +51,6 @@ final class Monitor: @unchecked Sendable {
         return try body()
     }
 
-    /// Runs `body` with the lock given up, inside a `withLock`.
-    func unlocked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_unlock(mutex)
-        defer { pthread_mutex_lock(mutex) }
-        return try body()
-    }
-
     /// Waits, inside a `withLock`, until signalled (or spuriously woken).
     func wait(_ condition: Condition) {
         pthread_cond_wait(condition.pointer, mutex)

@@ -146,11 +146,29 @@ public final class WorkerPool: Sendable {
         }
 
         /// A worker thread: runs jobs until the pool is closed and nothing is left.
+        ///
+        /// A job is run, refused and let go without the lock: its closures may hold the last
+        /// reference to what owns the pool (a database), whose end closes the pool, which takes
+        /// the lock. Let go under the lock, that was a thread waiting for itself, for ever, and
+        /// every other thread of the pool with it.
         private func work() {
+            while let (job, late) = nextJob() {
+                if late {
+                    job.refuse(Self.late)
+                } else {
+                    job.run()
+                    monitor.withLock { busy -= 1 }
+                }
+            }
+        }
+
+        /// The next job for a worker, and whether it waited past its deadline (then it is
+        /// counted refused, and not busy); nil once the pool is closed and nothing is left.
+        private func nextJob() -> (Job, late: Bool)? {
             monitor.withLock {
                 while true {
                     guard let job = queue.popFirst() else {
-                        if closed { return }
+                        if closed { return nil }
                         idle += 1
                         monitor.wait(workAvailable)
                         idle -= 1
@@ -160,19 +178,25 @@ public final class WorkerPool: Sendable {
                     if queue.isEmpty { monitor.signal(headChanged) }
                     if job.deadline < .now {
                         refusedLate += 1
-                        monitor.unlocked { job.refuse(Self.late) }
-                        continue
+                        return (job, true)
                     }
                     busy += 1
-                    monitor.unlocked { job.run() }
-                    busy -= 1
+                    return (job, false)
                 }
             }
         }
 
         /// Refuses jobs that waited past their deadline while every thread was busy. Jobs wait in
-        /// the order they came and all wait as long, so the first one is the next to expire.
+        /// the order they came and all wait as long, so the first one is the next to expire. A
+        /// job is refused and let go without the lock, as in `work`.
         private func sweep() {
+            while let job = nextExpired() {
+                job.refuse(Self.late)
+            }
+        }
+
+        /// The first job once it has waited past its deadline; nil once the pool is closed.
+        private func nextExpired() -> Job? {
             monitor.withLock {
                 while !closed {
                     guard let deadline = queue.first?.deadline else {
@@ -182,11 +206,11 @@ public final class WorkerPool: Sendable {
                     let now = ContinuousClock.now
                     if deadline <= now, let job = queue.popFirst() {
                         refusedLate += 1
-                        monitor.unlocked { job.refuse(Self.late) }
-                    } else {
-                        monitor.wait(headChanged, for: deadline - now)
+                        return job
                     }
+                    monitor.wait(headChanged, for: deadline - now)
                 }
+                return nil
             }
         }
 
