@@ -13,16 +13,7 @@ func measureQuality(tags file: URL) throws {
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for shape in ClinicalCommunity.Shape.allCases {
         for floor in floors {
-            var total: [TextLanguage: MatchQuality] = [.danish: MatchQuality(), .english: MatchQuality()]
-            for seed in 1...10 as ClosedRange<UInt64> {
-                let community = ClinicalCommunity(shape: shape, seed: seed)
-                let settings = RoundSettings(fitFloor: floor)
-                let result = try MatchRound.run(RoundInput(
-                    pitches: community.pitches, solvers: community.solvers, tags: tags, settings: settings))
-                for language in TextLanguage.allCases {
-                    total[language] = total[language]! + MatchQuality.of(result, on: community, settings: settings, language: language)
-                }
-            }
+            let total = try MatchQuality.measure(shape, tags: tags, settings: RoundSettings(fitFloor: floor))
             for language in TextLanguage.allCases {
                 let q = total[language]!
                 let share = String(format: "%.2f", q.onTopicShare)

@@ -31,6 +31,24 @@ public struct MatchQuality: Sendable, Equatable {
         return sum
     }
 
+    /// The quality of rounds on the clinical community in `shape`, one a seed, by the language
+    /// of the pitches.
+    public static func measure(
+        _ shape: ClinicalCommunity.Shape, tags: [MatchTag], settings: RoundSettings = RoundSettings(),
+        seeds: ClosedRange<UInt64> = 1...10
+    ) throws -> [TextLanguage: MatchQuality] {
+        var total: [TextLanguage: MatchQuality] = [.danish: MatchQuality(), .english: MatchQuality()]
+        for seed in seeds {
+            let community = ClinicalCommunity(shape: shape, seed: seed)
+            let result = try MatchRound.run(RoundInput(
+                pitches: community.pitches, solvers: community.solvers, tags: tags, settings: settings))
+            for language in TextLanguage.allCases {
+                total[language] = total[language]! + of(result, on: community, settings: settings, language: language)
+            }
+        }
+        return total
+    }
+
     /// The quality of `result` on `community`, for the pitches in `language`.
     public static func of(_ result: RoundResult, on community: ClinicalCommunity, settings: RoundSettings,
                           language: TextLanguage) -> Self {

@@ -9,16 +9,7 @@ import Testing
     static let tags: [MatchTag] = (try? ClinicalCommunity.tags(from: SMTPTestServer.root.appendingPathComponent("seed/tags.json"))) ?? []
 
     static func measure(_ shape: ClinicalCommunity.Shape, settings: RoundSettings = RoundSettings()) throws -> [TextLanguage: MatchQuality] {
-        var total: [TextLanguage: MatchQuality] = [.danish: MatchQuality(), .english: MatchQuality()]
-        for seed in 1...10 as ClosedRange<UInt64> {
-            let community = ClinicalCommunity(shape: shape, seed: seed)
-            let result = try MatchRound.run(RoundInput(
-                pitches: community.pitches, solvers: community.solvers, tags: tags, settings: settings))
-            for language in TextLanguage.allCases {
-                total[language] = total[language]! + MatchQuality.of(result, on: community, settings: settings, language: language)
-            }
-        }
-        return total
+        try MatchQuality.measure(shape, tags: tags, settings: settings)
     }
 
     @Test(arguments: ClinicalCommunity.Shape.allCases)
