@@ -153,11 +153,15 @@ public final class WorkerPool: Sendable {
         /// every other thread of the pool with it.
         private func work() {
             while let (job, late) = nextJob() {
-                if late {
-                    job.refuse(Self.late)
-                } else {
-                    job.run()
-                    monitor.withLock { busy -= 1 }
+                // The thread counts as free as soon as the answer is given; the job is let go
+                // after that, still without the lock.
+                withExtendedLifetime(job) {
+                    if late {
+                        job.refuse(Self.late)
+                    } else {
+                        job.run()
+                        monitor.withLock { busy -= 1 }
+                    }
                 }
             }
         }
