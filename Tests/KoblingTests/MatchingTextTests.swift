@@ -137,6 +137,52 @@ import Testing
 }
 
 extension ConceptReaderTests {
+    /// Splits are tried only where a name begins, and that finds what trying every split finds:
+    /// on the seeded vocabulary, for the clinical community's words and for made-up compounds of
+    /// its names with linking letters and endings.
+    @Test func aCompoundsPartsAreTheSameAsTryingEverySplit() throws {
+        let reader = ConceptReader(try ClinicalCommunity.tags(from: Self.seedTags))
+        func everySplit(_ word: String) -> [Int] {
+            let letters = Array(word)
+            let shortest = ConceptReader.shortestPart
+            guard letters.count >= 2 * shortest, letters.count <= ConceptReader.longestCompound else { return [] }
+            var tags: Set<Int> = []
+            for split in shortest...(letters.count - shortest) {
+                let head = String(letters[..<split])
+                let tail = String(letters[split...])
+                var heads = [head]
+                if let last = head.last, last == "s" || last == "e", head.count > shortest { heads.append(String(head.dropLast())) }
+                for candidate in heads {
+                    if let known = reader.partWords[candidate] ?? reader.partWords[DanishStemmer.stem(candidate)] { tags.formUnion(known) }
+                }
+                if let known = reader.partWords[tail] ?? reader.partWords[DanishStemmer.stem(tail)] { tags.formUnion(known) }
+            }
+            return tags.sorted()
+        }
+        var words: Set<String> = []
+        for shape in ClinicalCommunity.Shape.allCases {
+            let community = ClinicalCommunity(shape: shape, seed: 1)
+            for text in community.pitches.map(\.text) + community.solvers.map(\.text) { words.formUnion(Analyzer.words(text)) }
+        }
+        let names = Array(reader.partWords.keys).sorted()
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<2000 {
+            let parts = (0..<Int.random(in: 1...3, using: &random)).map { _ in names.randomElement(using: &random)! }
+            let glue = ["", "s", "e", "er", "erne", "ens"]
+            words.insert(parts.map { $0 + glue.randomElement(using: &random)! }.joined())
+        }
+        var compounds = 0
+        for word in words {
+            let parts = reader.compoundParts(of: word)
+            #expect(parts == everySplit(word), "\(word)")
+            if !parts.isEmpty { compounds += 1 }
+        }
+        #expect(compounds > 1000)
+    }
+
+    static let seedTags = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("seed/tags.json")
+
     /// The seeded vocabulary: a Danish pitch and an English profile on one topic meet in its concepts.
     @Test(arguments: [
         ("Vi vil finde diabetisk retinopati på nethindebilleder med dyb læring.",

@@ -200,7 +200,7 @@ struct Analyzer {
                 documents.append(terms)
                 if let reader {
                     let started = clock.now
-                    tags.append(named.isEmpty ? [] : reader.hits(words: words, known: named.map { analyzer.learned[Int($0)] }))
+                    tags.append(named.isEmpty ? [] : reader.hits(named: named, learned: analyzer.learned))
                     reading += clock.now - started
                 }
             }

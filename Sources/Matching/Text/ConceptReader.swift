@@ -28,7 +28,11 @@ public struct ConceptReader: Sendable {
     private let words: [String: [Int]]
     /// The single-word names that can be part of a compound: those of at least `shortestPart`
     /// letters, so that an abbreviation ("ENT") is not found at the end of "patienten".
-    private let partWords: [String: [Int]]
+    let partWords: [String: [Int]]
+    /// The same names letter by letter, so that a word's splits are tried only where a name of
+    /// them begins: most words hold none, and stemming cuts only endings, so a part or its stem
+    /// can be a name only where one starts.
+    private let partNames: PrefixTree
     /// Names of several words by their first stem.
     private let phrases: [String: [Name]]
     /// Compound parts are at least this long, so that "be" + "handling" is no compound.
@@ -60,6 +64,7 @@ public struct ConceptReader: Sendable {
         }
         self.words = words
         partWords = words.filter { $0.key.count >= Self.shortestPart }
+        partNames = PrefixTree(partWords.keys)
         self.phrases = phrases
     }
 
@@ -133,17 +138,22 @@ public struct ConceptReader: Sendable {
     }
 
     /// Where a text's words name tags, in order: what `read(words:known:)` finds, without
-    /// counting or copying the words, for indexing many texts.
-    func hits(words raw: [String], known: [Word]) -> [Hit] {
+    /// counting or copying the words, for indexing many texts. `named` tells, for each word of the
+    /// text, where `learned` holds what it names.
+    func hits(named: [Int32], learned: [Word]) -> [Hit] {
         var hits: [Hit] = []
-        for position in raw.indices where known[position].namesAnything {
-            for name in known[position].phrases {
-                let end = position + name.stems.count
-                if end <= known.count, known[position..<end].map(\.stem) == name.stems {
-                    hits.append(Hit(tag: Int32(name.tag), start: Int32(position), end: Int32(end)))
+        for position in named.indices {
+            let word = learned[Int(named[position])]
+            guard word.namesAnything else { continue }
+            for name in word.phrases where position + name.stems.count <= named.count {
+                var matches = true
+                for (offset, stem) in name.stems.enumerated() where learned[Int(named[position + offset])].stem != stem {
+                    matches = false
+                    break
                 }
+                if matches { hits.append(Hit(tag: Int32(name.tag), start: Int32(position), end: Int32(position + name.stems.count))) }
             }
-            for tag in known[position].tags { hits.append(Hit(tag: Int32(tag), start: Int32(position), end: Int32(position + 1))) }
+            for tag in word.tags { hits.append(Hit(tag: Int32(tag), start: Int32(position), end: Int32(position + 1))) }
         }
         return hits
     }
@@ -152,29 +162,75 @@ public struct ConceptReader: Sendable {
     /// Danish, through the parts of it as a compound ("lungekræft" is a name of its own and holds
     /// "kræft"); English writes its compounds apart.
     func word(_ word: String, stem: String, language: TextLanguage) -> Word {
-        let direct = Set((words[stem] ?? []) + (words[word] ?? []))
-        let tags = (language == .danish ? direct.union(compoundParts(of: word)) : direct).sorted()
+        let asStem = words[stem] ?? []
+        let asWritten = stem == word ? [] : words[word] ?? []
+        let parts = language == .danish ? compoundParts(of: word) : []
+        let tags = asWritten.isEmpty && parts.isEmpty ? asStem : Set(asStem + asWritten + parts).sorted()
         return Word(stem: stem, tags: tags, phrases: phrases[stem] ?? [])
     }
 
     /// The tags named by the first or last part of a compound: a known word followed by the rest
     /// ("diabetes" + "øjenscreening", with a linking s or e allowed), or the rest followed by a
     /// known word ("lunge" + "scanning" finds "scanning").
-    private func compoundParts(of word: String) -> [Int] {
+    func compoundParts(of word: String) -> [Int] {
         let letters = Array(word)
         let shortest = Self.shortestPart
         guard letters.count >= 2 * shortest, letters.count <= Self.longestCompound else { return [] }
         var tags: Set<Int> = []
+        // A head, its linking letter dropped, or either's stem is the word's beginning up to
+        // some length; none can be a name shorter than the shortest name the word begins with.
+        let firstHead = partNames.shortestName(in: letters, from: 0)
         for split in shortest...(letters.count - shortest) {
-            let head = String(letters[..<split])
-            let tail = String(letters[split...])
-            var heads = [head]
-            if let last = head.last, last == "s" || last == "e", head.count > shortest { heads.append(String(head.dropLast())) }
-            for candidate in heads {
-                if let known = partWords[candidate] ?? partWords[DanishStemmer.stem(candidate)] { tags.formUnion(known) }
+            if let firstHead, firstHead <= split {
+                let head = String(letters[..<split])
+                var heads = [head]
+                if let last = head.last, last == "s" || last == "e", head.count > shortest { heads.append(String(head.dropLast())) }
+                for candidate in heads {
+                    if let known = partWords[candidate] ?? partWords[DanishStemmer.stem(candidate)] { tags.formUnion(known) }
+                }
             }
-            if let known = partWords[tail] ?? partWords[DanishStemmer.stem(tail)] { tags.formUnion(known) }
+            // A tail and its stem begin where it does: a name has to begin there too.
+            if partNames.shortestName(in: letters, from: split) != nil {
+                let tail = String(letters[split...])
+                if let known = partWords[tail] ?? partWords[DanishStemmer.stem(tail)] { tags.formUnion(known) }
+            }
         }
         return tags.sorted()
+    }
+}
+
+/// Words letter by letter, to tell where in a word a known word begins without cutting it.
+struct PrefixTree: Sendable {
+    /// Each node's children by letter; node 0 is the root.
+    private var children: [[Character: Int32]] = [[:]]
+    private var ends: [Bool] = [false]
+
+    init(_ words: some Sequence<String>) {
+        for word in words {
+            var node = 0
+            for letter in word {
+                if let next = children[node][letter] {
+                    node = Int(next)
+                } else {
+                    children.append([:])
+                    ends.append(false)
+                    children[node][letter] = Int32(children.count - 1)
+                    node = children.count - 1
+                }
+            }
+            ends[node] = true
+        }
+    }
+
+    /// The length of the shortest word of the tree that `letters` holds from `start`, if any.
+    func shortestName(in letters: [Character], from start: Int) -> Int? {
+        var node = 0
+        var index = start
+        while index < letters.count, let next = children[node][letters[index]] {
+            node = Int(next)
+            index += 1
+            if ends[node] { return index - start }
+        }
+        return nil
     }
 }
