@@ -103,7 +103,7 @@ private struct ResultBuilder {
     private func member(_ index: Int, pitchEvidence: [Int32: (tags: [String], words: [String])]) -> RoundResult.Member {
         let solver = community.solvers[Int(pairs.solver[index])]
         let explanation = Explanation(values: pairs.values[index], settings: settings)
-        let solverEvidence = community.evidence(solver: Int(pairs.solver[index]))
+        let solverEvidence = community.evidence(solver: Int(pairs.solver[index]), among: pitchEvidence)
         var shared: [RoundResult.SharedConcept] = []
         for (concept, theirs) in solverEvidence {
             guard let ours = pitchEvidence[concept] else { continue }

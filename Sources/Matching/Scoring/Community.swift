@@ -86,19 +86,20 @@ struct Community: Sendable {
         // Each of the reader's tags to its concept, once, rather than each finding by its name.
         let conceptOfTag = reader.tagIDs.map { vocabulary.concepts(of: [$0]).first }
         self.conceptOfTag = conceptOfTag
-        func concepts(_ tags: [String], _ found: [ConceptReader.Hit]) -> [Int32] {
-            let named = vocabulary.concepts(of: tags)
-            guard !found.isEmpty else { return named }
-            var all = named + found.compactMap { conceptOfTag[Int($0.tag)] }
+        // The tags' concepts in turn (the vocabulary learns free tags as it goes), then each
+        // person's with those of their text, on all cores.
+        let named = pitches.map { vocabulary.concepts(of: $0.tags) } + solvers.map { vocabulary.concepts(of: $0.tags) }
+        let people = parallelMap(named.count, state: { () }) { index, _ -> [Int32] in
+            guard !found[index].isEmpty else { return named[index] }
+            var all = named[index] + found[index].compactMap { conceptOfTag[Int($0.tag)] }
             all.sort()
             var unique: [Int32] = []
             unique.reserveCapacity(all.count)
             for concept in all where unique.last != concept { unique.append(concept) }
             return unique
         }
-        let (pitches, solvers) = (self.pitches, self.solvers)
-        let pitchConcepts = pitches.indices.map { concepts(pitches[$0].tags, found[$0]) }
-        let solverConcepts = solvers.indices.map { concepts(solvers[$0].tags, found[pitches.count + $0]) }
+        let pitchConcepts = Array(people[..<pitches.count])
+        let solverConcepts = Array(people[pitches.count...])
         self.pitchConcepts = pitchConcepts
         self.solverConcepts = solverConcepts
         self.vocabulary = vocabulary
@@ -204,26 +205,31 @@ struct Community: Sendable {
 
     /// Each concept of a pitch's tags and text, with the tags and the words that gave it.
     func evidence(pitch p: Int) -> [Int32: (tags: [String], words: [String])] {
-        evidence(tags: pitches[p].tags, text: pitches[p].text, hits: textHits[p])
+        evidence(tags: pitches[p].tags, text: pitches[p].text, hits: textHits[p], among: nil)
     }
 
-    /// Each concept of a solver's tags and text, with the tags and the words that gave it.
-    func evidence(solver s: Int) -> [Int32: (tags: [String], words: [String])] {
-        evidence(tags: solvers[s].tags, text: solvers[s].text, hits: textHits[pitches.count + s])
+    /// Each concept of a solver's tags and text that is `among` a pitch's, with the tags and the
+    /// words that gave it.
+    func evidence(solver s: Int, among pitch: [Int32: (tags: [String], words: [String])]) -> [Int32: (tags: [String], words: [String])] {
+        evidence(tags: solvers[s].tags, text: solvers[s].text, hits: textHits[pitches.count + s], among: pitch)
     }
 
-    /// The words are the text's again, split as the index split them: only the members'
-    /// explanations need them.
-    private func evidence(tags: [String], text: String, hits: [ConceptReader.Hit]) -> [Int32: (tags: [String], words: [String])] {
+    /// The words are the text's again, split as the index split them, and only when a concept
+    /// found in it counts: only the members' explanations need them.
+    private func evidence(
+        tags: [String], text: String, hits: [ConceptReader.Hit], among: [Int32: (tags: [String], words: [String])]?
+    ) -> [Int32: (tags: [String], words: [String])] {
+        func counts(_ concept: Int32) -> Bool { among.map { $0[concept] != nil } ?? true }
         var result: [Int32: (tags: [String], words: [String])] = [:]
         for tag in tags {
-            if let concept = vocabulary.known(tag), !(result[concept]?.tags.contains(tag) ?? false) {
+            if let concept = vocabulary.known(tag), counts(concept), !(result[concept]?.tags.contains(tag) ?? false) {
                 result[concept, default: ([], [])].tags.append(tag)
             }
         }
-        guard !hits.isEmpty else { return result }
+        let counted = hits.filter { conceptOfTag[Int($0.tag)].map(counts) ?? false }
+        guard !counted.isEmpty else { return result }
         let words = Analyzer.words(text)
-        for hit in hits {
+        for hit in counted {
             guard let concept = conceptOfTag[Int(hit.tag)] else { continue }
             let named = words[Int(hit.start)..<Int(hit.end)].joined(separator: " ")
             if !(result[concept]?.words.contains(named) ?? false) { result[concept, default: ([], [])].words.append(named) }

@@ -28,33 +28,35 @@ struct TermVector: Sendable {
     }
 
     /// The vectors of a corpus of analysed texts, weighted by the corpus's inverse document
-    /// frequency ln(1 + N / df).
+    /// frequency ln(1 + N / df). Each text is counted and weighted on all cores.
     static func corpus(_ documents: [[Int32]], termCount: Int) -> [TermVector] {
-        var documentFrequency = [Int32](repeating: 0, count: termCount)
-        var counts: [[(term: Int32, count: Int32)]] = []
-        counts.reserveCapacity(documents.count)
-        for document in documents {
-            let sorted = document.sorted()
-            var runs: [(term: Int32, count: Int32)] = []
-            for term in sorted {
-                if let last = runs.last, last.term == term {
-                    runs[runs.count - 1].count += 1
+        // Each text's distinct terms ascending, with how often it uses each (in `weights`, for now).
+        let counted = parallelMap(documents.count, state: { () }) { index, _ in
+            var vector = TermVector()
+            for term in documents[index].sorted() {
+                if vector.terms.last == term {
+                    vector.weights[vector.weights.count - 1] += 1
                 } else {
-                    runs.append((term, 1))
-                    documentFrequency[Int(term)] += 1
+                    vector.terms.append(term)
+                    vector.weights.append(1)
                 }
             }
-            counts.append(runs)
+            return vector
+        }
+        var documentFrequency = [Int32](repeating: 0, count: termCount)
+        for vector in counted {
+            for term in vector.terms { documentFrequency[Int(term)] += 1 }
         }
         let total = Float(max(documents.count, 1))
         let idf = documentFrequency.map { df in df == 0 ? 0 : Float(log(1 + Double(total) / Double(df))) }
-        return counts.map { runs in
-            var vector = TermVector()
-            vector.terms = runs.map(\.term)
-            vector.weights = runs.map { (1 + Float(log(Double($0.count)))) * idf[Int($0.term)] }
+        return parallelMap(counted.count, state: { () }) { index, _ in
+            var vector = counted[index]
+            for position in vector.terms.indices {
+                vector.weights[position] = (1 + Float(log(Double(vector.weights[position])))) * idf[Int(vector.terms[position])]
+            }
             let norm = vector.weights.reduce(0) { $0 + $1 * $1 }.squareRoot()
             if norm > 0 {
-                for index in vector.weights.indices { vector.weights[index] /= norm }
+                for position in vector.weights.indices { vector.weights[position] /= norm }
             }
             return vector
         }
