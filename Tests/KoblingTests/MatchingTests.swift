@@ -59,6 +59,56 @@ import Testing
         #expect(nonTrivial > 400)
     }
 
+    /// Problems that fall apart are solved part by part, on all cores, and the parts' optima make
+    /// the optimum of the whole: several small random problems side by side, their pitches and
+    /// solvers interleaved, solved a part at a time, packed, and as one network.
+    @Test func partsThatNothingJoinsAreSolvedApartAndTheirOptimaAddUp() {
+        var shuffler = SeededGenerator(state: 99)
+        var split = 0
+        for seed in 1...60 as ClosedRange<UInt64> {
+            let pieces = (0..<5).map { Self.randomProblem(seed: seed * 10 + UInt64($0)) }
+            var whole = AssignmentProblem(pitches: [], solvers: [], candidates: [], roleBonus: 0)
+            var best = 0
+            // Pitch p of piece k becomes pitch 5p + k, and solver s 5s + k.
+            let pitchCount = 5 * (pieces.map(\.pitches.count).max() ?? 0)
+            let solverCount = 5 * (pieces.map(\.solvers.count).max() ?? 0)
+            whole.pitches = Array(repeating: .init(groupSize: 0), count: pitchCount)
+            whole.solvers = Array(repeating: .init(role: 0, capacity: 0), count: solverCount)
+            for (k, piece) in pieces.enumerated() {
+                // One role bonus for the whole: the pieces take it from the first.
+                var piece = piece
+                piece.roleBonus = pieces[0].roleBonus
+                best += Self.bruteForce(piece)
+                for (p, pitch) in piece.pitches.enumerated() { whole.pitches[5 * p + k] = pitch }
+                for (s, solver) in piece.solvers.enumerated() { whole.solvers[5 * s + k] = solver }
+                whole.candidates += piece.candidates.map { .init(pitch: 5 * $0.pitch + k, solver: 5 * $0.solver + k, weight: $0.weight) }
+            }
+            whole.roleBonus = pieces[0].roleBonus
+            whole.candidates.shuffle(using: &shuffler)
+            // Apart, no pitch or solver is in two parts, and every candidate that can be chosen is in one.
+            let parts = whole.independentParts(packedTo: 1)
+            var owner: [String: Int] = [:]
+            for (number, part) in parts.enumerated() {
+                for index in part.candidates {
+                    for node in ["p\(whole.candidates[index].pitch)", "s\(whole.candidates[index].solver)"] {
+                        #expect(owner.updateValue(number, forKey: node) ?? number == number, "seed \(seed): \(node) in two parts")
+                    }
+                }
+            }
+            let usable = whole.candidates.indices.filter {
+                whole.pitches[whole.candidates[$0].pitch].groupSize > 0 && whole.solvers[whole.candidates[$0].solver].capacity > 0
+            }
+            #expect(parts.flatMap(\.candidates).sorted() == usable)
+            if parts.count > 1 { split += 1 }
+            for arcs in [1, 8, Int.max] {
+                let assignment = AssignmentSolver.solve(whole, priceUpdates: .automatic, partArcs: arcs)
+                #expect(assignment.objective == best, "seed \(seed), parts of \(arcs)")
+                #expect(whole.objective(of: assignment.chosen) == assignment.objective)
+            }
+        }
+        #expect(split > 40)
+    }
+
     @Test func theRoleBonusCanOutweighAHeavierPair() {
         // One seat; a heavier startup person or a lighter researcher the pitch asks for.
         let problem = AssignmentProblem(

@@ -5,20 +5,30 @@
 /// with a pair's weight as a negative cost on its solver → (pitch, role) arc, and the role bonus as
 /// a negative cost on a first parallel (pitch, role) → pitch arc of capacity `minPerRole`. A free
 /// arc from the sink back to the source closes it into a circulation, so that the minimum-cost
-/// circulation sends flow exactly where it raises the objective and nowhere else.
+/// circulation sends flow exactly where it raises the objective and nowhere else. Parts of the
+/// problem that no candidate joins are solved apart, on all cores (`independentParts`).
 public enum AssignmentSolver {
     public static func solve(_ problem: AssignmentProblem) -> Assignment {
         solve(problem, priceUpdates: .automatic)
     }
 
-    static func solve(_ problem: AssignmentProblem, priceUpdates: CostScaling.PriceUpdates) -> Assignment {
+    /// - Parameter partArcs: parts of the problem smaller than this many candidates are solved together.
+    static func solve(_ problem: AssignmentProblem, priceUpdates: CostScaling.PriceUpdates, partArcs: Int = 4096) -> Assignment {
+        let parts = problem.independentParts(packedTo: partArcs)
+        let chosen = parallelMap(parts.count, state: { () }) { index, _ in
+            solveAsOne(parts[index].problem, priceUpdates: priceUpdates).map { parts[index].candidates[$0] }
+        }.flatMap { $0 }.sorted()
+        return Assignment(chosen: chosen, objective: problem.objective(of: chosen) ?? 0)
+    }
+
+    /// The chosen candidates of one network for the whole problem.
+    private static func solveAsOne(_ problem: AssignmentProblem, priceUpdates: CostScaling.PriceUpdates) -> [Int] {
         let layout = Layout(problem)
         var network = FlowNetwork(layout.builder)
         CostScaling.minimumCostCirculation(&network, priceUpdates: priceUpdates)
-        let chosen = layout.candidateArcs.indices.filter { index in
+        return layout.candidateArcs.indices.filter { index in
             layout.candidateArcs[index].map { network.flow(onAdded: $0, capacity: 1) > 0 } ?? false
         }
-        return Assignment(chosen: chosen, objective: problem.objective(of: chosen) ?? 0)
     }
 }
 
