@@ -74,6 +74,7 @@ extension AppDatabase {
     public func deleteOrganisation(id: String) async throws {
         try await write { db in
             try SearchIndex.organisations.remove(id: id, db)
+            try self.forgetOrganisation(id, inPitches: db)
             guard try OrganisationRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
         }
     }

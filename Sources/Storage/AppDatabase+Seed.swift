@@ -38,6 +38,10 @@ extension AppDatabase {
                 }
             }
             try self.renderMemberships(where: "m.document = ''", [], db)
+            for seed in data.pitches where try !PitchRecord.exists(db, key: seed.id) {
+                try self.insertPitch(try Self.seeded(seed, now: now), db)
+                report.pitches += 1
+            }
             // A seed writes the search indexes row by row: merged into one segment each, a search
             // reads one b-tree instead of many.
             for index in SearchIndex.all { try index.optimize(db) }
@@ -47,6 +51,23 @@ extension AppDatabase {
             }
             return report
         }
+    }
+
+    /// A seeded pitch, taken through the life cycle to the status it has reached.
+    private static func seeded(_ seed: SeedData.SeedPitch, now: String) throws -> Pitch {
+        var pitch = try PitchChanges.apply(seed.body, to: Pitch(id: seed.id, authorId: seed.author, now: now), creating: true)
+        let steps: [PitchAction] = switch seed.status {
+        case .draft: []
+        case .submitted: [.submit]
+        case .approved: [.submit, .approve]
+        case .returned: [.submit, .return]
+        case .closed: [.submit, .approve, .close]
+        case .withdrawn: [.withdraw]
+        case .matched: throw KoblingError.invalid("/pitches/\(seed.id)/status", "A pitch is matched by a published round.")
+        }
+        for step in steps { pitch = try pitch.applying(step, reason: "Returned by the seed.", now: now) }
+        pitch.version = 1
+        return pitch
     }
 
     private func seedNewsletter(_ newsletter: SeedData.SeedNewsletter, now: String, report: inout SeedReport, _ db: Database) throws {

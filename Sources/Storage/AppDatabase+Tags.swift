@@ -54,9 +54,10 @@ extension AppDatabase {
             guard try TagRecord.exists(db, key: id) else { throw KoblingError.notFound() }
             let uses = try Int.fetchOne(db, sql: """
                 SELECT (SELECT COUNT(*) FROM personTag WHERE tagId = ?1) + (SELECT COUNT(*) FROM organisationTag WHERE tagId = ?1)
+                  + (SELECT COUNT(*) FROM pitchTag WHERE tagId = ?1)
                 """, arguments: [id]) ?? 0
             if uses > 0 {
-                throw KoblingError.conflict("The tag is used by \(uses) profiles; remove it from them first.")
+                throw KoblingError.conflict("The tag is used by \(uses) profiles and pitches; remove it from them first.")
             }
             try SearchIndex.tags.remove(id: id, db)
             _ = try TagRecord.deleteOne(db, key: id)

@@ -369,6 +369,67 @@ extension AppDatabase {
                 ALTER TABLE outbox ADD COLUMN leaseUntil TEXT;
                 """)
         }
+        migrator.registerMigration("v14 pitches") { db in
+            // A pitch's JSON document holds every field; the columns and the tables beside it are
+            // what lists filter and sort on. The clinical domain is among its tags here, so that
+            // a tag filter finds it either way.
+            try db.execute(sql: """
+                CREATE TABLE pitch (
+                  id TEXT PRIMARY KEY,
+                  title TEXT NOT NULL,
+                  sortKey TEXT NOT NULL,
+                  language TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  visibility TEXT NOT NULL,
+                  authorId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  organisationId TEXT REFERENCES organisation(id) ON DELETE SET NULL,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  version INTEGER NOT NULL,
+                  searchKey INTEGER,
+                  document TEXT NOT NULL
+                );
+                CREATE INDEX pitch_sort ON pitch(sortKey, id);
+                CREATE INDEX pitch_status ON pitch(status, sortKey, id);
+                CREATE INDEX pitch_author ON pitch(authorId);
+                CREATE INDEX pitch_organisation ON pitch(organisationId);
+                CREATE UNIQUE INDEX pitch_searchKey ON pitch(searchKey);
+                CREATE TABLE pitchTag (
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  tagId TEXT NOT NULL REFERENCES tag(id) ON DELETE RESTRICT,
+                  PRIMARY KEY (pitchId, tagId)
+                ) WITHOUT ROWID;
+                CREATE INDEX pitchTag_tag ON pitchTag(tagId, pitchId);
+                CREATE TABLE pitchRole (
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  role TEXT NOT NULL,
+                  PRIMARY KEY (pitchId, role)
+                ) WITHOUT ROWID;
+                CREATE INDEX pitchRole_role ON pitchRole(role, pitchId);
+                CREATE TABLE pitchLanguage (
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  language TEXT NOT NULL,
+                  PRIMARY KEY (pitchId, language)
+                ) WITHOUT ROWID;
+                CREATE INDEX pitchLanguage_language ON pitchLanguage(language, pitchId);
+                CREATE TABLE pitchInterest (
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  createdAt TEXT NOT NULL,
+                  PRIMARY KEY (pitchId, personId)
+                ) WITHOUT ROWID;
+                CREATE INDEX pitchInterest_person ON pitchInterest(personId);
+                CREATE TABLE pitchShortlist (
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  createdAt TEXT NOT NULL,
+                  PRIMARY KEY (pitchId, personId)
+                ) WITHOUT ROWID;
+                CREATE INDEX pitchShortlist_person ON pitchShortlist(personId);
+                CREATE VIRTUAL TABLE pitchSearch USING fts5(
+                  text, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5 6');
+                """)
+        }
         return migrator
     }
 }

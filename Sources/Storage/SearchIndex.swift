@@ -19,7 +19,8 @@ struct SearchIndex: Sendable {
     static let people = SearchIndex(table: "personSearch", owner: "person", columns: ["publicText", "allText"])
     static let organisations = SearchIndex(table: "organisationSearch", owner: "organisation", columns: ["text"])
     static let tags = SearchIndex(table: "tagSearch", owner: "tag", columns: ["text"])
-    static let all = [people, organisations, tags]
+    static let pitches = SearchIndex(table: "pitchSearch", owner: "pitch", columns: ["text"])
+    static let all = [people, organisations, tags, pitches]
 
     /// Joins the index to the owner's rows under `alias`; with `condition` in the WHERE clause, a
     /// query reads only the owners the search matches, without a list of them built first.

@@ -65,16 +65,42 @@ public struct SeedData: Decodable, Sendable {
         public var issues: [SeedIssue]
     }
 
+    /// A pitch: its id, its author, the status it has reached, and the rest as a pitch is
+    /// written through the API (and checked as such).
+    public struct SeedPitch: Decodable, Sendable {
+        public var id: String
+        public var author: String
+        public var status: PitchStatus
+        public var body: JSONValue
+
+        public init(from decoder: any Decoder) throws {
+            guard case .object(var fields) = try JSONValue(from: decoder),
+                  case .string(let id)? = fields.removeValue(forKey: "id"),
+                  case .string(let author)? = fields.removeValue(forKey: "author"),
+                  case .string(let raw)? = fields.removeValue(forKey: "status"), let status = PitchStatus(rawValue: raw) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "A pitch needs an id, an author and a status."))
+            }
+            self.id = id
+            self.author = author
+            self.status = status
+            body = .object(fields)
+        }
+    }
+
     public var tags: [Tag]
     public var organisations: [SeedOrganisation]
     public var people: [SeedPerson]
     public var newsletter: SeedNewsletter?
+    public var pitches: [SeedPitch]
 
-    public init(tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson], newsletter: SeedNewsletter? = nil) {
+    public init(
+        tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson], newsletter: SeedNewsletter? = nil, pitches: [SeedPitch] = []
+    ) {
         self.tags = tags
         self.organisations = organisations
         self.people = people
         self.newsletter = newsletter
+        self.pitches = pitches
     }
 }
 
@@ -88,9 +114,10 @@ public struct SeedReport: Sendable, Equatable, CustomStringConvertible {
     public var lists = 0
     public var subscribers = 0
     public var issues = 0
+    public var pitches = 0
 
     public var description: String {
         "added \(tags) tags, \(organisations) organisations, \(people) people, \(memberships) memberships, "
-            + "\(lists) mailing lists, \(subscribers) subscribers, \(issues) newsletter issues"
+            + "\(lists) mailing lists, \(subscribers) subscribers, \(issues) newsletter issues, \(pitches) pitches"
     }
 }

@@ -149,7 +149,7 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Load the demo community; running it twice changes nothing.")
     @OptionGroup var common: CommonOptions
-    @Option(help: "The folder with tags.json, organisations.json, people.json and newsletter.json.") var from = "seed"
+    @Option(help: "The folder with tags.json, organisations.json, people.json, newsletter.json and pitches.json.") var from = "seed"
 
     func run() async throws {
         let configuration = try common.configuration()
@@ -172,6 +172,7 @@ enum SeedFiles {
         }
         let hasNewsletter = FileManager.default.fileExists(atPath: folder.appendingPathComponent("newsletter.json").path)
         let newsletter = hasNewsletter ? try read("newsletter.json", as: SeedData.SeedNewsletter.self) : nil
+        let hasPitches = FileManager.default.fileExists(atPath: folder.appendingPathComponent("pitches.json").path)
         // Seeded issues pass the same check as issues written through the API.
         for issue in newsletter?.issues ?? [] {
             do {
@@ -184,7 +185,8 @@ enum SeedFiles {
             tags: try read("tags.json", as: [Tag].self),
             organisations: try read("organisations.json", as: [SeedData.SeedOrganisation].self),
             people: try read("people.json", as: [SeedData.SeedPerson].self),
-            newsletter: newsletter)
+            newsletter: newsletter,
+            pitches: hasPitches ? try read("pitches.json", as: [SeedData.SeedPitch].self) : [])
     }
 }
 

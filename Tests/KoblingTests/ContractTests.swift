@@ -101,8 +101,12 @@ import Yams
                 ).json()["id"] as! String
                 try await client.request(
                     .post, "/v1/tags", json: #"{"id":"walk-tag","kind":"skill","label":{"da":"Gå","en":"Walk"}}"#, as: organiser)
+                let pitch = try await client.request(
+                    .post, "/v1/pitches", json: #"{"title":"Walk","problem":"A problem to walk.","language":"en"}"#, as: owner
+                ).json()["id"] as! String
                 let id = operation.path.hasPrefix("/v1/people") ? owner.personId
-                    : operation.path.hasPrefix("/v1/organisations") ? organisation : "walk-tag"
+                    : operation.path.hasPrefix("/v1/organisations") ? organisation
+                    : operation.path.hasPrefix("/v1/pitches") ? pitch : "walk-tag"
                 let uri = operation.path
                     .replacingOccurrences(of: "{id}", with: id)
                     .replacingOccurrences(of: "{personId}", with: owner.personId)
@@ -134,7 +138,7 @@ import Yams
                 #expect(status == 401, "\(operation) as \(caller) gave \(status)")
             case ("member", _):
                 #expect(!refused, "\(operation) as \(caller) gave \(status)")
-            case ("owner", .stranger), ("orgAdmin", .stranger), ("organiser", .stranger), ("organiser", .owner):
+            case ("owner", .stranger), ("orgAdmin", .stranger), ("author", .stranger), ("organiser", .stranger), ("organiser", .owner):
                 #expect(status == 403, "\(operation) as \(caller) gave \(status)")
             default:
                 #expect(!refused, "\(operation) as \(caller) gave \(status)")

@@ -52,6 +52,14 @@ import Testing
                 #expect(page.status == .ok && page.text.contains("Hej alle,"), "\(issue["id"] ?? "")")
             }
             #expect(try await client.request(.get, "/v1/lists").items().count == 2)
+
+            // Pitches, several in Danish, one about eye tracking; anyone sees the public approved ones.
+            #expect(first.pitches == data.pitches.count && data.pitches.count >= 15)
+            let open = try await client.request(.get, "/v1/pitches?limit=200").items()
+            #expect(open.allSatisfy { $0["status"] as? String == "approved" && $0["visibility"] as? String == "public" })
+            #expect(open.filter { $0["language"] as? String == "da" }.count >= 5)
+            #expect(try await client.request(.get, "/v1/pitches?q=%C3%B8jenstyring").items().map { $0["id"] as? String } == ["pit_seed_gaze_als"])
+            #expect(try await client.request(.get, "/v1/pitches?tag=eye-tracking-data&role=researcher").items().count == 1)
         }
         #expect(first.lists == 2 && first.issues == 3 && first.subscribers >= 6)
     }
@@ -148,6 +156,6 @@ import Testing
         }
         return SeedData(
             tags: try read("tags.json"), organisations: try read("organisations.json"), people: try read("people.json"),
-            newsletter: try read("newsletter.json"))
+            newsletter: try read("newsletter.json"), pitches: try read("pitches.json"))
     }
 }

@@ -17,6 +17,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     PeopleController(services: services).addRoutes(to: routes)
     OrganisationsController(services: services).addRoutes(to: routes)
     TagsController(services: services).addRoutes(to: routes)
+    PitchesController(services: services).addRoutes(to: routes)
     OutboxController(services: services).addRoutes(to: routes)
     ListsController(services: services).addRoutes(to: routes)
     NewsletterController(services: services).addRoutes(to: routes)

@@ -52,6 +52,11 @@ final class APIRoutes {
             if caller.isOrganiser { return }
             if let personId = caller.personId, try await database.isAdmin(personId: personId, organisationId: id) { return }
             throw KoblingError.forbidden("Only an admin of this organisation or an organiser may do this.")
+        case .author:
+            let id = try context.parameters.require("id")
+            guard let author = try await database.pitchAuthor(id: id) else { throw KoblingError.notFound("No such pitch.") }
+            if caller.isOrganiser || (caller.personId != nil && caller.personId == author) { return }
+            throw KoblingError.forbidden("Only the pitch's author or an organiser may do this.")
         }
     }
 }

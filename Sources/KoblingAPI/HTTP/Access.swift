@@ -9,6 +9,8 @@ public enum Access: String, Sendable, CaseIterable {
     case owner
     /// An admin of the organisation the `{id}` path parameter names, or an organiser.
     case orgAdmin
+    /// The author of the pitch the `{id}` path parameter names, or an organiser.
+    case author
     /// Hub staff only.
     case organiser
 }
