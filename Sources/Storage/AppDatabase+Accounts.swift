@@ -184,6 +184,9 @@ public struct PersonalData: Sendable, Encodable {
     /// Mailing-list subscriptions made from the account, and, once the address is verified, those
     /// made with its address, with the consent records.
     public var subscriptions: [ListSubscription]
+    /// The pitches the person wrote (their documents), and those they said they are interested in.
+    public var pitchDocuments: [String]
+    public var interestedIn: [String]
 }
 
 /// One subscription as its owner sees it in an export.
@@ -211,9 +214,12 @@ extension AppDatabase {
                     """,
                 arguments: [accountId, account.emailVerified, account.email]
             ).map { ListSubscription(listId: $0["listId"], listName: $0["listName"], subscriber: Subscriber($0)) }
+            let personId = account.personId ?? ""
+            let pitches = try String.fetchAll(db, sql: "SELECT document FROM pitch WHERE authorId = ? ORDER BY sortKey, id", arguments: [personId])
+            let interest = try String.fetchAll(db, sql: "SELECT pitchId FROM pitchInterest WHERE personId = ? ORDER BY createdAt, pitchId", arguments: [personId])
             return PersonalData(
                 account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
-                passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions)
+                passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions, pitchDocuments: pitches, interestedIn: interest)
         }
     }
 

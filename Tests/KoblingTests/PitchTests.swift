@@ -185,6 +185,10 @@ import Testing
             #expect(try await client.request(.delete, "/v1/pitches/\(id)/shortlist/\(student.personId)", as: clinician).status == .noContent)
             #expect(try await client.request(.get, "/v1/pitches/\(id)/shortlist", as: clinician).items().isEmpty)
 
+            // Each sees their pitches and their interest in their export.
+            let export = try await client.request(.get, "/v1/me/export", as: clinician).json()
+            #expect((export["pitches"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+            #expect(try await client.request(.get, "/v1/me/export", as: researcher).json()["interestedInPitches"] as? [String] == [id])
             // A person who leaves takes their pitches and their interest with them.
             #expect(try await client.request(.delete, "/v1/people/\(researcher.personId)", as: organiser).status == .noContent)
             #expect(try await client.request(.get, "/v1/pitches/\(id)/interest", as: clinician).items().isEmpty)

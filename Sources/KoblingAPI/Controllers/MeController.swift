@@ -65,7 +65,8 @@ struct MeController {
         let body = Export(
             exportedAt: Timestamp.string(services.clock.now()), account: data.account,
             person: data.personDocument.map(JSONFragment.init), memberships: data.memberships, sessions: data.sessions,
-            passwordChangedAt: data.passwordChangedAt, subscriptions: data.subscriptions)
+            passwordChangedAt: data.passwordChangedAt, subscriptions: data.subscriptions,
+            pitches: data.pitchDocuments.map(JSONFragment.init), interestedInPitches: data.interestedIn)
         return try JSONResponse.make(body, headers: [
             .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"kobling-export.json\"",
         ])
@@ -79,6 +80,8 @@ struct MeController {
         let sessions: [PersonalData.SessionInfo]
         let passwordChangedAt: String
         let subscriptions: [ListSubscription]
+        let pitches: [JSONFragment]
+        let interestedInPitches: [String]
     }
 
     /// The right to erasure: the account and its profile are deleted at once, not hidden.
