@@ -243,6 +243,7 @@ extension AppDatabase {
                         "You are the last admin of \(stranded.joined(separator: ", ")); make someone else admin first.")
                 }
                 try SearchIndex.people.remove(id: personId, db)
+                try self.removePitches(ofAuthor: personId, db)
                 try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
             }
             try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ?", arguments: [accountId])

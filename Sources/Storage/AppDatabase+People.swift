@@ -92,6 +92,7 @@ extension AppDatabase {
     public func deletePerson(id: String) async throws {
         try await write { db in
             try SearchIndex.people.remove(id: id, db)
+            try self.removePitches(ofAuthor: id, db)
             guard try PersonRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
         }
     }

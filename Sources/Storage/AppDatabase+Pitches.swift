@@ -190,6 +190,15 @@ extension AppDatabase {
         }
     }
 
+    /// A person's pitches go with them, and their search entries too, which no foreign key
+    /// reaches (left, they would stay in the index until a new pitch took up their key).
+    func removePitches(ofAuthor personId: String, _ db: Database) throws {
+        for id in try String.fetchAll(db, sql: "SELECT id FROM pitch WHERE authorId = ?", arguments: [personId]) {
+            try SearchIndex.pitches.remove(id: id, db)
+        }
+        try db.execute(sql: "DELETE FROM pitch WHERE authorId = ?", arguments: [personId])
+    }
+
     /// Pitches of an organisation that goes stand on their own: their documents say so too.
     func forgetOrganisation(_ organisationId: String, inPitches db: Database) throws {
         for record in try PitchRecord.filter(sql: "organisationId = ?", arguments: [organisationId]).fetchAll(db) {

@@ -194,6 +194,7 @@ import Testing
             #expect(try await client.request(.get, "/v1/pitches/\(id)/interest", as: clinician).items().isEmpty)
             #expect(try await client.request(.delete, "/v1/people/\(clinician.personId)", as: organiser).status == .noContent)
             #expect(try await client.request(.get, "/v1/pitches/\(id)", as: organiser).status == .notFound)
+
         }
     }
 
