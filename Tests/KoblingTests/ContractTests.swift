@@ -22,6 +22,27 @@ import Yams
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("openapi/openapi.yaml")
 
+    /// No key of the spec is left without a value: a comma in a flow mapping's text (`{description:
+    /// a, b}`) makes the rest a key of its own, which YAML reads as null and OpenAPI refuses.
+    @Test func theSpecHasNoKeyWithoutAValue() throws {
+        var empty: [String] = []
+        func walk(_ node: Any?, _ path: String) {
+            switch node {
+            case let object as [String: Any]:
+                for (key, value) in object { walk(value, path + "/" + key) }
+            case let list as [Any]:
+                // A list may hold null (a nullable enum's members).
+                for (index, value) in list.enumerated() where !(value is NSNull) { walk(value, "\(path)[\(index)]") }
+            case nil, is NSNull:
+                empty.append(path)
+            default:
+                break
+            }
+        }
+        walk(try Yams.load(yaml: String(contentsOf: Self.specURL, encoding: .utf8)), "")
+        #expect(empty.isEmpty, "\(empty)")
+    }
+
     static func specOperations() throws -> [SpecOperation] {
         let text = try String(contentsOf: specURL, encoding: .utf8)
         let spec = try #require(try Yams.load(yaml: text) as? [String: Any])

@@ -22,6 +22,18 @@ import Testing
         }
 
         var waiting: Int { entered.load(ordering: .relaxed) }
+
+        /// Runs `body`, and when it throws opens the gate for every caller it may hold: a task
+        /// group waits for its children before it rethrows, and children held at a closed gate
+        /// would keep the test, and the test run, waiting for ever instead of failing.
+        func opening<T>(onFailureOf body: () async throws -> T) async throws -> T {
+            do {
+                return try await body()
+            } catch {
+                open(1000)
+                throw error
+            }
+        }
     }
 
     /// Counters the work updates from the pool's threads.
@@ -52,7 +64,8 @@ import Testing
         let overlap = probe.most.load(ordering: .relaxed)
         #expect(overlap <= 3)
         #expect(overlap >= 2, "the work never overlapped; the test proved nothing")
-        #expect(pool.load.busy == 0 && pool.load.waiting == 0)
+        // A thread gives its answer, then counts itself free.
+        try await waitUntil("the pool is idle") { pool.load.busy == 0 && pool.load.waiting == 0 }
     }
 
     @Test func errorsReachTheCaller() async throws {
@@ -65,11 +78,11 @@ import Testing
     @Test func pastTheQueuesBoundACallerIsRefusedAtOnce() async throws {
         let pool = WorkerPool(name: "test", limits: .init(threads: 1, queueLimit: 2, maxWait: .seconds(60)))
         let gate = Gate()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in try await gate.opening {
             group.addTask { try await pool.run { gate.pass() } }
-            try await waitUntil { gate.waiting == 1 }
+            try await waitUntil("the pool's thread is at the gate", timeout: .seconds(60)) { gate.waiting == 1 }
             for _ in 0..<2 { group.addTask { try await pool.run { gate.pass() } } }
-            try await waitUntil { pool.load.waiting == 2 }
+            try await waitUntil("two callers wait", timeout: .seconds(60)) { pool.load.waiting == 2 }
             // The thread is busy and two wait: the next is refused without waiting.
             await #expect(throws: KoblingError.busy(retryAfterSeconds: 1, "The server is busy; try again shortly.")) {
                 try await pool.run {}
@@ -77,7 +90,7 @@ import Testing
             #expect(pool.load.refusedFull == 1 && pool.load.busy == 1 && pool.load.waiting == 2)
             gate.open(3)
             try await group.waitForAll()
-        }
+        } }
         #expect(pool.load.refusedFull == 1 && pool.load.refusedLate == 0 && pool.load.waiting == 0)
     }
 
@@ -85,9 +98,9 @@ import Testing
         let pool = WorkerPool(name: "test", limits: .init(threads: 1, queueLimit: 10, maxWait: .milliseconds(200)))
         let gate = Gate()
         let probe = Probe()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in try await gate.opening {
             group.addTask { try await pool.run { gate.pass() } }
-            try await waitUntil { gate.waiting == 1 }
+            try await waitUntil("the pool's thread is at the gate", timeout: .seconds(60)) { gate.waiting == 1 }
             // The one thread stays blocked throughout; the waiting caller is answered anyway.
             await #expect(throws: KoblingError.self) {
                 try await pool.run { probe.ran.store(true, ordering: .relaxed) }
@@ -95,7 +108,7 @@ import Testing
             #expect(pool.load.refusedLate == 1 && pool.load.busy == 1 && pool.load.waiting == 0)
             gate.open(1)
             try await group.waitForAll()
-        }
+        } }
         let didRun = probe.ran.load(ordering: .relaxed)
         #expect(!didRun, "refused work must not run later")
         // The pool goes on serving.
