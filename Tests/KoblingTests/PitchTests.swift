@@ -14,21 +14,32 @@ import Testing
          "effortHoursPerMonth":10,"groupSize":{"min":2,"max":4},"visibility":"public"}
         """#
 
-    func tags(_ client: some TestClientProtocol, as organiser: Member) async throws {
-        for (id, kind, da, en) in [("neurology", "clinical_domain", "Neurologi", "Neurology"), ("eye-tracking", "data_modality", "Øjenstyring", "Eye tracking")] {
-            let made = try await client.request(.post, "/v1/tags", json: #"{"id":"\#(id)","kind":"\#(kind)","label":{"da":"\#(da)","en":"\#(en)"}}"#, as: organiser)
-            #expect(made.status == .created)
-        }
+    /// Who takes part in each test: an organiser, a clinician who pitches and a researcher.
+    struct Cast: Sendable {
+        let organiser: Member
+        let clinician: Member
+        let researcher: Member
     }
 
-    @Test func aDraftIsSubmittedApprovedAndSeenByEveryoneOnceApproved() async throws {
+    /// A fresh server with the tags the pitches name and the cast signed up.
+    func withCast(_ body: @escaping @Sendable (any TestClientProtocol, Cast) async throws -> Void) async throws {
         let app = try TestApp()
         try await app.makeOrganiser()
         try await app.test { client in
             let organiser = try await client.organiser()
-            try await tags(client, as: organiser)
+            for (id, kind, da, en) in [("neurology", "clinical_domain", "Neurologi", "Neurology"), ("eye-tracking", "data_modality", "Øjenstyring", "Eye tracking")] {
+                let made = try await client.request(.post, "/v1/tags", json: #"{"id":"\#(id)","kind":"\#(kind)","label":{"da":"\#(da)","en":"\#(en)"}}"#, as: organiser)
+                #expect(made.status == .created)
+            }
             let clinician = try await client.signup("lene@rigshospitalet.dk", name: "Lene Holm")
             let researcher = try await client.signup("ali@dtu.dk", name: "Ali Rahimi")
+            try await body(client, Cast(organiser: organiser, clinician: clinician, researcher: researcher))
+        }
+    }
+
+    @Test func aDraftIsSubmittedApprovedAndSeenByEveryoneOnceApproved() async throws {
+        try await withCast { client, cast in
+            let (organiser, clinician, researcher) = (cast.organiser, cast.clinician, cast.researcher)
 
             let created = try await client.request(.post, "/v1/pitches", json: Self.eyeTracking, as: clinician)
             #expect(created.status == .created, "\(created.text)")
@@ -98,12 +109,8 @@ import Testing
     }
 
     @Test func changesAreValidatedFieldByFieldAndGuardedByTheirVersion() async throws {
-        let app = try TestApp()
-        try await app.makeOrganiser()
-        try await app.test { client in
-            let organiser = try await client.organiser()
-            try await tags(client, as: organiser)
-            let clinician = try await client.signup("lene@rigshospitalet.dk", name: "Lene Holm")
+        try await withCast { client, cast in
+            let (organiser, clinician) = (cast.organiser, cast.clinician)
             let bad = try await client.request(.post, "/v1/pitches", json: #"""
                 {"title":"","language":"de","tags":["no-such-tag"],"roles":[{"role":"wizard"},{"role":"student","count":0}],
                  "groupSize":{"min":5,"max":3},"visibility":"secret","effortHoursPerMonth":-1,"requiresSharedLanguage":true,"colour":"blue"}
@@ -150,13 +157,8 @@ import Testing
     }
 
     @Test func membersSayTheyAreInterestedAndTheAuthorShortlists() async throws {
-        let app = try TestApp()
-        try await app.makeOrganiser()
-        try await app.test { client in
-            let organiser = try await client.organiser()
-            try await tags(client, as: organiser)
-            let clinician = try await client.signup("lene@rigshospitalet.dk", name: "Lene Holm")
-            let researcher = try await client.signup("ali@dtu.dk", name: "Ali Rahimi")
+        try await withCast { client, cast in
+            let (organiser, clinician, researcher) = (cast.organiser, cast.clinician, cast.researcher)
             let student = try await client.signup("sara@ku.dk", name: "Sara Nielsen")
             let id = try #require(try await client.request(.post, "/v1/pitches", json: Self.eyeTracking, as: clinician).json()["id"] as? String)
 
