@@ -9,19 +9,31 @@ import Foundation
 /// for a pause that doubles each time it opens again, from `firstPause` to `lastPause`. When the
 /// pause is over, sending tries again by itself; one more transient failure before a success opens
 /// the circuit again at once, for twice as long, and a success closes it and forgets the pauses.
-/// Setup faults (TLS, authentication, a refused sender) do not open the circuit: the second in a
-/// row, with no message through in between, says the setup needs an organiser (one alone, a TLS
-/// handshake that failed on one connection of several, is only retried).
+/// Setup faults (TLS, authentication, a refused sender) do not open the circuit. `setupFaultsToPause`
+/// of them in a row, with no message through in between, say the setup needs an organiser: a
+/// stream of n connections pauses after n + 1, so that one failed handshake on each of the
+/// connections under way is only retried, and a setup that fails every connection pauses within
+/// a round of them.
 public struct SendCircuit: Sendable, Equatable {
     public struct Settings: Sendable, Equatable {
         public var threshold: Int
         public var firstPause: TimeInterval
         public var lastPause: TimeInterval
+        public var setupFaultsToPause: Int
 
-        public init(threshold: Int = 5, firstPause: TimeInterval = 10, lastPause: TimeInterval = 600) {
+        public init(threshold: Int = 5, firstPause: TimeInterval = 10, lastPause: TimeInterval = 600, setupFaultsToPause: Int = 2) {
             self.threshold = max(threshold, 1)
             self.firstPause = max(firstPause, 0)
             self.lastPause = max(lastPause, self.firstPause)
+            self.setupFaultsToPause = max(setupFaultsToPause, 1)
+        }
+
+        /// The settings for a stream of `connections` under way at once: its setup faults pause
+        /// after one more than that.
+        public func forStream(of connections: Int) -> Settings {
+            var settings = self
+            settings.setupFaultsToPause = max(setupFaultsToPause, connections + 1)
+            return settings
         }
     }
 
@@ -60,7 +72,7 @@ public struct SendCircuit: Sendable, Equatable {
     /// sending must now wait for an organiser.
     public mutating func failedOnSetup() -> Bool {
         setupFaultsInARow += 1
-        return setupFaultsInARow >= 2
+        return setupFaultsInARow >= settings.setupFaultsToPause
     }
 
     /// A message failed for a reason that may pass (4xx, a lost connection, a timeout). Answers

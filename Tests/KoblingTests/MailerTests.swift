@@ -350,5 +350,12 @@ struct SMTPWireTests {
         #expect(!again)
         #expect(twice, "twice with nothing through between is the setup's")
         #expect(circuit.openUntil == nil, "a setup fault does not back off the stream")
+
+        // Four connections: a failed handshake on each is retried, one more pauses.
+        var wide = SendCircuit(settings: SendCircuit.Settings().forStream(of: 4))
+        let four = (0..<4).map { _ in wide.failedOnSetup() }
+        #expect(four == [false, false, false, false])
+        let fifth = wide.failedOnSetup()
+        #expect(fifth)
     }
 }

@@ -23,8 +23,8 @@ import Synchronization
 /// Transient failures (4xx, lost connections) are retried with exponential backoff, from 30 s to
 /// an hour, up to `maxAttempts`; permanent ones (5xx) are recorded with the server's reply. A
 /// burst of transient failures backs off the whole stream (`SendCircuit`), which goes on by
-/// itself after the pause. A setup fault (no TLS, refused login) twice in a row, with no message
-/// through in between, pauses the worker with the reason, until an organiser resumes it. A refused
+/// itself after the pause. Setup faults (no TLS, refused login) on every connection and once more,
+/// with no message through in between, pause the worker with the reason, until an organiser resumes it. A refused
 /// address is a bounce: hard (5xx) bounces suppress it at once, soft (4xx) ones after several
 /// messages.
 ///
@@ -74,6 +74,8 @@ public final class OutboxWorker: Service, Sendable {
     private let pacing = Mutex(ContinuousClock.now)
     /// The transport's stream, kept between runs so that its connections are reused.
     private let stream: StreamBox
+    /// The circuit's settings for this stream's number of connections.
+    private let circuitSettings: SendCircuit.Settings
     /// The name this worker's claims carry.
     let holder = LeaseHolder.forThisProcess("outbox")
 
@@ -84,8 +86,10 @@ public final class OutboxWorker: Service, Sendable {
     ) {
         self.composeNewsletter = composeNewsletter
         self.renderArchive = renderArchive
-        state = Mutex(State(circuit: SendCircuit(settings: settings.circuit)))
-        stream = StreamBox(transport.makeStream())
+        let stream = transport.makeStream()
+        circuitSettings = settings.circuit.forStream(of: stream.width)
+        state = Mutex(State(circuit: SendCircuit(settings: circuitSettings)))
+        self.stream = StreamBox(stream)
         self.database = database
         self.settings = settings
         self.logger = logger
@@ -113,7 +117,7 @@ public final class OutboxWorker: Service, Sendable {
     public func resume() {
         state.withLock {
             $0.pausedReason = nil
-            $0.circuit = SendCircuit(settings: settings.circuit)
+            $0.circuit = SendCircuit(settings: circuitSettings)
         }
         wakeup.signal()
         logger.notice("outbox resumed")
