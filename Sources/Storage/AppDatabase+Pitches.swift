@@ -106,8 +106,8 @@ extension AppDatabase {
 
     // MARK: Interest and shortlists
 
-    /// A member says they are interested in a pitch they can see (or no longer are). Only a
-    /// pitch open to rounds takes interest, and not from its own author.
+    /// A member says they are interested in a pitch they can see (or no longer are), as
+    /// `PitchFollowing` allows.
     public func setInterest(pitchId: String, personId: String, viewer: Viewer, interested: Bool) async throws {
         let now = self.now
         try await write { db in
@@ -120,10 +120,8 @@ extension AppDatabase {
                 try db.execute(sql: "DELETE FROM pitchInterest WHERE pitchId = ? AND personId = ?", arguments: [pitchId, personId])
                 return
             }
-            if (row["authorId"] as String) == personId { throw KoblingError.conflict("This is your own pitch.") }
-            guard (row["status"] as String) == PitchStatus.approved.rawValue else {
-                throw KoblingError.conflict("The pitch is \(row["status"] as String); interest is taken while it is approved.")
-            }
+            let status = PitchStatus(rawValue: row["status"]) ?? .draft
+            try PitchFollowing.checkInterest(status: status, authorId: row["authorId"], from: personId)
             try db.execute(sql: """
                 INSERT INTO pitchInterest (pitchId, personId, createdAt) VALUES (?, ?, ?)
                 ON CONFLICT (pitchId, personId) DO NOTHING
@@ -141,7 +139,7 @@ extension AppDatabase {
                 return
             }
             guard try PersonRecord.exists(db, key: personId) else { throw KoblingError.notFound("No such person.") }
-            if record.authorId == personId { throw KoblingError.conflict("The author is not shortlisted for their own pitch.") }
+            try PitchFollowing.checkShortlisting(personId, authorId: record.authorId)
             try db.execute(sql: """
                 INSERT INTO pitchShortlist (pitchId, personId, createdAt) VALUES (?, ?, ?)
                 ON CONFLICT (pitchId, personId) DO NOTHING

@@ -86,3 +86,18 @@ extension Pitch {
         return result
     }
 }
+
+/// Who may follow a pitch: members say they are interested while it is approved (its author
+/// does not), and its author shortlists anyone but themself.
+public enum PitchFollowing {
+    public static func checkInterest(status: PitchStatus, authorId: String, from personId: String) throws(KoblingError) {
+        if authorId == personId { throw .conflict("This is your own pitch.") }
+        guard status == .approved else {
+            throw .conflict("The pitch is \(status.rawValue); interest is taken while it is approved.")
+        }
+    }
+
+    public static func checkShortlisting(_ personId: String, authorId: String) throws(KoblingError) {
+        if authorId == personId { throw .conflict("The author is not shortlisted for their own pitch.") }
+    }
+}
