@@ -30,7 +30,8 @@ public struct Pitch: Codable, Equatable, Sendable {
     public var updatedAt: String
     public var submittedAt: String?
     public var approvedAt: String?
-    public var version: Int
+    /// Not in the JSON: the stored row's version, set by Storage after decoding.
+    public var version = 1
 
     enum CodingKeys: String, CodingKey {
         case id, title, problem, language, clinicalDomain, tags, roles, dataDescription, languages, requiresSharedLanguage
@@ -54,32 +55,6 @@ public struct Pitch: Codable, Equatable, Sendable {
         status = .draft
         createdAt = now
         updatedAt = now
-        version = 1
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        title = try c.decode(String.self, forKey: .title)
-        problem = try c.decode(String.self, forKey: .problem)
-        language = try c.decode(PreferredLanguage.self, forKey: .language)
-        clinicalDomain = try c.decodeIfPresent(String.self, forKey: .clinicalDomain)
-        tags = try c.decode([String].self, forKey: .tags)
-        roles = try c.decode([RoleWanted].self, forKey: .roles)
-        dataDescription = try c.decodeIfPresent(String.self, forKey: .dataDescription)
-        languages = try c.decode([String].self, forKey: .languages)
-        requiresSharedLanguage = try c.decode(Bool.self, forKey: .requiresSharedLanguage)
-        effortHoursPerMonth = try c.decodeIfPresent(Int.self, forKey: .effortHoursPerMonth)
-        groupSize = try c.decode(GroupSize.self, forKey: .groupSize)
-        visibility = try c.decode(PitchVisibility.self, forKey: .visibility)
-        authorId = try c.decode(String.self, forKey: .authorId)
-        organisationId = try c.decodeIfPresent(String.self, forKey: .organisationId)
-        status = try c.decode(PitchStatus.self, forKey: .status)
-        returnReason = try c.decodeIfPresent(String.self, forKey: .returnReason)
-        createdAt = try c.decode(String.self, forKey: .createdAt)
-        updatedAt = try c.decode(String.self, forKey: .updatedAt)
-        submittedAt = try c.decodeIfPresent(String.self, forKey: .submittedAt)
-        approvedAt = try c.decodeIfPresent(String.self, forKey: .approvedAt)
         version = 1
     }
 
