@@ -92,11 +92,21 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // Work in the background: the job runner and the outbox's engine.
+        .target(
+            name: "Background",
+            dependencies: [
+                "KoblingCore", "Storage", "Mail",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: the application, its controllers and middleware.
         .target(
             name: "KoblingAPI",
             dependencies: [
-                "KoblingCore", "Storage", "Mail", "Matching", "Newsletter", "Notices", "OpenAPISpec",
+                "KoblingCore", "Storage", "Mail", "Background", "Matching", "Newsletter", "Notices", "OpenAPISpec",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "kobling",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "Mailer", "KoblingCore", "Matching", "Newsletter",
+                "KoblingAPI", "Background", "Storage", "Mail", "Mailer", "KoblingCore", "Matching", "Newsletter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -132,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "KoblingTests",
             dependencies: [
-                "KoblingAPI", "Storage", "Mail", "Mailer", "Newsletter", "Notices", "KoblingCore", "Matching", "MatchingFixtures",
+                "KoblingAPI", "Background", "Storage", "Mail", "Mailer", "Newsletter", "Notices", "KoblingCore", "Matching", "MatchingFixtures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KoblingCore
 import Mail
 import Mailer
+@testable import Background
 @testable import KoblingAPI
 @testable import Storage
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KoblingCore
+@testable import Background
 @testable import KoblingAPI
 @testable import Storage
 import Testing

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import KoblingCore
 import Mail
 import NIOCore
+@testable import Background
 @testable import KoblingAPI
 @testable import Storage
 import Testing

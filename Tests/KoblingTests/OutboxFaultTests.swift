@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+@testable import Background
 @testable import KoblingAPI
 import KoblingCore
 import Mail

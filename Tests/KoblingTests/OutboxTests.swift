@@ -1,4 +1,5 @@
 import Foundation
+@testable import Background
 @testable import KoblingAPI
 import Mail
 import Mailer

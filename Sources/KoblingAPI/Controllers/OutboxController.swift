@@ -1,3 +1,4 @@
+import Background
 import Hummingbird
 import KoblingCore
 import Storage

@@ -1,3 +1,4 @@
+@testable import Background
 import Foundation
 import HTTPTypes
 import Hummingbird
