@@ -2,7 +2,7 @@ import GRDB
 import KoblingCore
 
 /// A table of background work whose rows workers claim with leases (`LeaseTerms`): the outbox
-/// now, the job runner's jobs next. A claimed row names its holder (`claimedBy`), when it was
+/// and the job runner's jobs. A claimed row names its holder (`claimedBy`), when it was
 /// claimed (`claimedAt`) and until when the claim holds (`leaseUntil`); settling or handing the
 /// row back clears all three. The statements are plain SQL that any store can run.
 struct LeasedRows: Sendable {
@@ -12,6 +12,7 @@ struct LeasedRows: Sendable {
     let queued: String
 
     static let outbox = LeasedRows(table: "outbox", claimed: "sending", queued: "queued")
+    static let jobs = LeasedRows(table: "job", claimed: "running", queued: "queued")
 
     /// The SET clause of a claim; its arguments are the holder, now, and the claim's expiry.
     var claim: String { "status = '\(claimed)', claimedBy = ?, claimedAt = ?, leaseUntil = ?" }

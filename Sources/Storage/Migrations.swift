@@ -430,6 +430,30 @@ extension AppDatabase {
                   text, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5 6');
                 """)
         }
+        migrator.registerMigration("v15 jobs") { db in
+            // Background work for the job runner. A job with a key is enqueued at most once.
+            try db.execute(sql: """
+                CREATE TABLE job (
+                  id TEXT PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  key TEXT UNIQUE,
+                  payload TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+                  dueAt TEXT NOT NULL,
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  maxAttempts INTEGER NOT NULL,
+                  lastError TEXT,
+                  claimedBy TEXT,
+                  claimedAt TEXT,
+                  leaseUntil TEXT,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  finishedAt TEXT
+                );
+                CREATE INDEX job_due ON job(status, dueAt, id);
+                CREATE INDEX job_list ON job(createdAt, id);
+                """)
+        }
         return migrator
     }
 }
