@@ -92,11 +92,11 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
-        // Work in the background: the job runner and the outbox's engine.
+        // Work in the background: the job runner, its jobs (round runs) and the outbox's engine.
         .target(
             name: "Background",
             dependencies: [
-                "KoblingCore", "Storage", "Mail",
+                "KoblingCore", "Storage", "Mail", "Matching",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -454,6 +454,49 @@ extension AppDatabase {
                 CREATE INDEX job_list ON job(createdAt, id);
                 """)
         }
+        migrator.registerMigration("v16 match rounds, runs, locks and blocks, conflicts of interest") { db in
+            // A round's settings are its JSON document; a run keeps the settings it ran with, its
+            // document, and the engine's result as JSON beside it. At most one run of a round is
+            // active.
+            try db.execute(sql: """
+                CREATE TABLE matchRound (
+                  id TEXT PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  updatedAt TEXT NOT NULL,
+                  version INTEGER NOT NULL,
+                  document TEXT NOT NULL
+                );
+                CREATE INDEX matchRound_list ON matchRound(createdAt, id);
+                CREATE TABLE matchRun (
+                  id TEXT PRIMARY KEY,
+                  roundId TEXT NOT NULL REFERENCES matchRound(id) ON DELETE CASCADE,
+                  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+                  jobId TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  settings TEXT NOT NULL,
+                  document TEXT NOT NULL,
+                  result TEXT
+                );
+                CREATE INDEX matchRun_round ON matchRun(roundId, createdAt, id);
+                CREATE UNIQUE INDEX matchRun_active ON matchRun(roundId) WHERE status IN ('queued', 'running');
+                CREATE TABLE matchPairRule (
+                  roundId TEXT NOT NULL REFERENCES matchRound(id) ON DELETE CASCADE,
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  rule TEXT NOT NULL CHECK (rule IN ('lock', 'block')),
+                  createdAt TEXT NOT NULL,
+                  PRIMARY KEY (roundId, pitchId, personId)
+                ) WITHOUT ROWID;
+                CREATE TABLE conflictOfInterest (
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  target TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  PRIMARY KEY (personId, target)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -13,6 +13,8 @@ public struct AppServices: Sendable {
     public let mail: any MailTransport
     /// Sends what the outbox holds; runs beside the HTTP server.
     public let outbox: OutboxWorker
+    /// Runs the durable jobs (round runs); beside the HTTP server too.
+    public let jobs: JobRunner
     /// Newsletter issues as email.
     let newsletter: NewsletterMail
     /// Every other email, from its templates in the recipient's language.
@@ -27,7 +29,8 @@ public struct AppServices: Sendable {
 
     public init(
         configuration: AppConfiguration, database: AppDatabase, mail: any MailTransport, clock: Clock = .system,
-        metrics: PrometheusCollectorRegistry = .init(), outboxSettings: OutboxWorker.Settings = .init()
+        metrics: PrometheusCollectorRegistry = .init(), outboxSettings: OutboxWorker.Settings = .init(),
+        jobSettings: JobRunner.Settings = .init()
     ) throws {
         notices = try NoticeMail(configuration: configuration)
         let newsletter = NewsletterMail(database: database, configuration: configuration)
@@ -35,6 +38,7 @@ public struct AppServices: Sendable {
         outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings, renderArchive: newsletter.templates.archive) { delivery, recipient in
             try newsletter.compose(delivery, to: recipient)
         }
+        jobs = JobRunner(database: database, handlers: [RoundRunHandler(database: database)], settings: jobSettings)
         self.configuration = configuration
         self.database = database
         self.mail = mail

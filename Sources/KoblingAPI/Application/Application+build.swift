@@ -18,6 +18,8 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     OrganisationsController(services: services).addRoutes(to: routes)
     TagsController(services: services).addRoutes(to: routes)
     PitchesController(services: services).addRoutes(to: routes)
+    MatchRoundsController(services: services).addRoutes(to: routes)
+    JobsController(services: services).addRoutes(to: routes)
     OutboxController(services: services).addRoutes(to: routes)
     ListsController(services: services).addRoutes(to: routes)
     NewsletterController(services: services).addRoutes(to: routes)
@@ -37,6 +39,6 @@ public func buildApplication(_ services: AppServices, logger: Logger) -> some Ap
         router: router,
         server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64((idle * 1000).rounded())))),
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "Kobling"),
-        services: [services.outbox],
+        services: [services.outbox, services.jobs],
         logger: logger)
 }

@@ -124,6 +124,27 @@ public struct MergePatch: Sendable {
         return .absent
     }
 
+    /// A number field within `range` (a fraction, a weight).
+    public mutating func number(_ key: String, nullable: Bool = false, range: ClosedRange<Double>) -> Change<Double> {
+        switch fields[key] {
+        case nil: return .absent
+        case .null?:
+            if nullable { return .remove }
+            validator.add("/\(key)", "May not be null.")
+        case .number(let value)?:
+            if range.contains(value) { return .set(value) }
+            validator.add("/\(key)", "Expected a number from \(Self.text(range.lowerBound)) to \(Self.text(range.upperBound)).")
+        case let other?:
+            validator.add("/\(key)", "Expected a number, got \(other.typeName).")
+        }
+        return .absent
+    }
+
+    /// 1 as "1", 0.5 as "0.5".
+    static func text(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+    }
+
     public mutating func strings(_ key: String, maxCount: Int, maxLength: Int) -> Change<[String]> {
         switch fields[key] {
         case nil: return .absent

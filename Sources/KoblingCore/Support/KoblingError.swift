@@ -80,4 +80,9 @@ public struct Validator: Sendable {
     public func finish() throws(KoblingError) {
         if !errors.isEmpty { throw .invalid(errors) }
     }
+
+    /// Takes in the errors of a validator of a nested object, their pointers under `prefix`.
+    public mutating func add(_ nested: Validator, under prefix: String) {
+        for error in nested.errors { add(prefix + (error.pointer ?? ""), error.detail) }
+    }
 }

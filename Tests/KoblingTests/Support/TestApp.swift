@@ -17,7 +17,10 @@ struct TestApp {
     let services: AppServices
     let time: ManualTime
 
-    init(mail: (any MailTransport)? = nil, outbox: OutboxWorker.Settings = .manual, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
+    init(
+        mail: (any MailTransport)? = nil, outbox: OutboxWorker.Settings = .manual, jobs: JobRunner.Settings = .manual,
+        configure: (inout AppConfiguration) -> Void = { _ in }
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-test-\(UUID().uuidString)")
         var configuration = AppConfiguration()
         configuration.dataDirectory = folder.path
@@ -29,7 +32,7 @@ struct TestApp {
         let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock, access: configuration.access)
         services = try AppServices(
             configuration: configuration, database: database, mail: mail ?? FileMailTransport(directory: configuration.mailDirectory),
-            clock: clock, outboxSettings: outbox)
+            clock: clock, outboxSettings: outbox, jobSettings: jobs)
     }
 
     var database: AppDatabase { services.database }
@@ -171,6 +174,15 @@ extension OutboxWorker.Settings {
     static var manual: Self {
         var settings = Self()
         settings.sendsInBackground = false
+        return settings
+    }
+}
+
+extension JobRunner.Settings {
+    /// The tests run due jobs with `runDue` themselves.
+    static var manual: Self {
+        var settings = Self()
+        settings.runsInBackground = false
         return settings
     }
 }

@@ -1,0 +1,198 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KoblingCore
+import Testing
+
+/// Match rounds through the API: settings, runs in the background, locks and blocks.
+@Suite struct MatchRoundTests {
+    /// Two approved pitches and four people who consent to be matched, one of whom does not fit.
+    struct Community: Sendable {
+        let organiser: Member
+        let clinician: Member
+        let pitches: [String]
+        /// An eye-tracking researcher, a hearing researcher, a startup doing both, and a student
+        /// with nothing in common with either pitch.
+        let people: [Member]
+    }
+
+    func withCommunity(_ body: @escaping @Sendable (TestApp, any TestClientProtocol, Community) async throws -> Void) async throws {
+        let app = try TestApp()
+        try await app.makeOrganiser()
+        try await app.test { client in
+            let organiser = try await client.organiser()
+            for (id, kind, da, en) in [
+                ("eye-tracking", "data_modality", "Øjenstyring", "Eye tracking"), ("hearing", "clinical_domain", "Hørelse", "Hearing"),
+                ("gardening", "skill", "Havearbejde", "Gardening"),
+            ] {
+                let made = try await client.request(.post, "/v1/tags", json: #"{"id":"\#(id)","kind":"\#(kind)","label":{"da":"\#(da)","en":"\#(en)"}}"#, as: organiser)
+                #expect(made.status == .created)
+            }
+            let clinician = try await client.signup("lene@rigshospitalet.dk", name: "Lene Holm")
+            var pitches: [String] = []
+            for (title, problem, tag) in [
+                ("Eye tracking for ALS patients", "Patients without speech could talk to nurses with eye tracking cameras.", "eye-tracking"),
+                ("Hearing tests at home", "Hearing loss in older patients goes unnoticed; a hearing test at home would find it.", "hearing"),
+            ] {
+                let created = try await client.request(.post, "/v1/pitches", json: """
+                    {"title":"\(title)","problem":"\(problem)","language":"en","tags":["\(tag)"],"groupSize":{"min":1,"max":2},"visibility":"public"}
+                    """, as: clinician)
+                #expect(created.status == .created, "\(created.text)")
+                let id = try #require(try created.json()["id"] as? String)
+                #expect(try await client.request(.post, "/v1/pitches/\(id)/submit", as: clinician).status == .ok)
+                #expect(try await client.request(.post, "/v1/pitches/\(id)/approve", as: organiser).status == .ok)
+                pitches.append(id)
+            }
+            var people: [Member] = []
+            for (email, name, role, tags, bio) in [
+                ("ali@dtu.dk", "Ali Rahimi", "researcher", ["eye-tracking"], "Eye tracking and gaze interfaces for patients."),
+                ("mia@au.dk", "Mia Berg", "researcher", ["hearing"], "Audiology: hearing tests and hearing loss."),
+                ("jonas@gazeit.dk", "Jonas Vinter", "startup", ["eye-tracking", "hearing"], "We build eye tracking and hearing test devices."),
+                ("sofie@ku.dk", "Sofie Lund", "student", ["gardening"], "Gardening and compost."),
+            ] {
+                let member = try await client.signup(email, name: name)
+                let tagList = tags.map { "\"\($0)\"" }.joined(separator: ",")
+                let edited = try await client.request(.patch, "/v1/people/\(member.personId)", json: """
+                    {"roles":["\(role)"],"tags":[\(tagList)],"bio":"\(bio)","languages":["en"],"matchable":true}
+                    """, as: member, contentType: "application/merge-patch+json")
+                #expect(edited.status == .ok, "\(edited.text)")
+                people.append(member)
+            }
+            try await body(app, client, Community(organiser: organiser, clinician: clinician, pitches: pitches, people: people))
+        }
+    }
+
+    /// Polls a run after the job runner worked through what is due.
+    func finishedRun(_ app: TestApp, _ client: any TestClientProtocol, _ location: String, as organiser: Member) async throws -> [String: Any] {
+        try await app.services.jobs.runDue()
+        return try await client.request(.get, location, as: organiser).json()
+    }
+
+    @Test func aRoundRunsInTheBackgroundAndExplainsItsGroups() async throws {
+        try await withCommunity { app, client, community in
+            let (organiser, pitches, people) = (community.organiser, community.pitches, community.people)
+            let created = try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Efterår 2026","capacity":1}"#, as: organiser)
+            #expect(created.status == .created, "\(created.text)")
+            let round = try created.json()
+            let id = try #require(round["id"] as? String)
+            #expect(round["status"] as? String == "open")
+            #expect(round["fitFloor"] as? Double == 0.1)
+            #expect(round["answerDeadline"] is NSNull)
+
+            // Members may not see or run rounds.
+            #expect(try await client.request(.get, "/v1/match-rounds/\(id)", as: people[0]).status == .forbidden)
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: people[0]).status == .forbidden)
+
+            let started = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
+            #expect(started.status == .accepted, "\(started.text)")
+            let run = try started.json()
+            #expect(run["status"] as? String == "queued")
+            let location = try #require(started.headers[.location])
+            #expect(location == "/v1/match-rounds/\(id)/runs/\(run["id"] as? String ?? "")")
+            // One run at a time.
+            let second = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
+            #expect(second.status == .conflict)
+
+            let done = try await finishedRun(app, client, location, as: organiser)
+            #expect(done["status"] as? String == "done", "\(done)")
+            #expect((done["objective"] as? Int ?? 0) > 0)
+            let stages = try #require(done["stages"] as? [String: Any])
+            #expect(Set(stages.keys) == ["loadingSeconds", "scoringSeconds", "solvingSeconds", "storingSeconds"])
+            let result = try #require(done["result"] as? [String: Any])
+            let groups = try #require(result["groups"] as? [[String: Any]])
+            let members = Dictionary(uniqueKeysWithValues: groups.map { group in
+                (group["pitchId"] as? String ?? "", (group["members"] as? [[String: Any]] ?? []).compactMap { $0["personId"] as? String })
+            })
+            // Each pitch got its specialist; the startup (capacity 1) joined one of them; the
+            // gardener fits neither and is told why.
+            #expect(members[pitches[0]]?.contains(people[0].personId) == true)
+            #expect(members[pitches[1]]?.contains(people[1].personId) == true)
+            #expect(members.values.flatMap { $0 }.filter { $0 == people[2].personId }.count == 1)
+            let unmatched = try #require(result["unmatchedPeople"] as? [[String: Any]])
+            #expect(unmatched.contains { $0["id"] as? String == people[3].personId && $0["reason"] as? String == "noFit" })
+            let first = try #require((groups.first?["members"] as? [[String: Any]])?.first)
+            let factors = try #require(first["factors"] as? [String: Any])
+            #expect(Set(factors.keys) == Set(Round.factors))
+            let statistics = try #require(result["statistics"] as? [String: Any])
+            #expect(statistics["seats"] as? Int == 4)
+            #expect(statistics["emptySeats"] as? Int == 1)
+
+            // Runs are kept; the list leaves the results out.
+            let runs = try await client.request(.get, "/v1/match-rounds/\(id)/runs", as: organiser).items()
+            #expect(runs.count == 1)
+            #expect(runs.first?["result"] == nil)
+
+            // The job that ran it is visible to organisers.
+            let jobs = try await client.request(.get, "/v1/jobs?kind=round-run", as: organiser).items()
+            #expect(jobs.map { $0["status"] as? String } == ["done"])
+            #expect(try await client.request(.get, "/v1/jobs", as: people[0]).status == .forbidden)
+        }
+    }
+
+    @Test func locksAndBlocksAdjustTheNextRun() async throws {
+        try await withCommunity { app, client, community in
+            let (organiser, pitches, people) = (community.organiser, community.pitches, community.people)
+            let id = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Locks"}"#, as: organiser).json()["id"] as? String)
+            // Block the eye-tracking researcher from the eye-tracking pitch; lock the startup to the hearing one.
+            #expect(try await client.request(.put, "/v1/match-rounds/\(id)/blocks/\(pitches[0])/\(people[0].personId)", as: organiser).status == .noContent)
+            #expect(try await client.request(.put, "/v1/match-rounds/\(id)/locks/\(pitches[1])/\(people[2].personId)", as: organiser).status == .noContent)
+            // A pair is locked or blocked, not both; a lock fits the round's capacity (1).
+            #expect(try await client.request(.put, "/v1/match-rounds/\(id)/locks/\(pitches[0])/\(people[0].personId)", as: organiser).status == .conflict)
+            let over = try await client.request(.put, "/v1/match-rounds/\(id)/locks/\(pitches[0])/\(people[2].personId)", as: organiser)
+            #expect(over.status == .unprocessableContent)
+            #expect(try over.pointers() == ["/personId"])
+            // The clinician wrote both pitches: never locked to them.
+            let author = try await client.request(.put, "/v1/match-rounds/\(id)/locks/\(pitches[0])/\(community.clinician.personId)", as: organiser)
+            #expect(author.status == .unprocessableContent)
+            let rules = try await client.request(.get, "/v1/match-rounds/\(id)/rules", as: organiser).items()
+            // By pitch, then person.
+            #expect(rules.map { $0["rule"] as? String } == (pitches[0] < pitches[1] ? ["block", "lock"] : ["lock", "block"]))
+
+            let started = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
+            let done = try await finishedRun(app, client, try #require(started.headers[.location]), as: organiser)
+            #expect(done["status"] as? String == "done", "\(done)")
+            let groups = try #require((done["result"] as? [String: Any])?["groups"] as? [[String: Any]])
+            let members = Dictionary(uniqueKeysWithValues: groups.map { group in
+                (group["pitchId"] as? String ?? "", group["members"] as? [[String: Any]] ?? [])
+            })
+            #expect(members[pitches[0]]?.contains { $0["personId"] as? String == people[0].personId } != true)
+            let locked = try #require(members[pitches[1]]?.first { $0["personId"] as? String == people[2].personId })
+            #expect(locked["locked"] as? Bool == true)
+
+            // Lifting the block lets the pair back in.
+            #expect(try await client.request(.delete, "/v1/match-rounds/\(id)/blocks/\(pitches[0])/\(people[0].personId)", as: organiser).status == .noContent)
+            #expect(try await client.request(.get, "/v1/match-rounds/\(id)/rules", as: organiser).items().count == 1)
+        }
+    }
+
+    @Test func badSettingsAndARoundOverNothingAreNamed() async throws {
+        try await withCommunity { app, client, community in
+            let organiser = community.organiser
+            let zero = try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Zero","weights":{"tags":0,"text":0,"interest":0}}"#, as: organiser)
+            #expect(zero.status == .unprocessableContent)
+            #expect(try zero.pointers() == ["/weights"])
+            let bad = try await client.request(.post, "/v1/match-rounds", json: """
+                {"name":"Bad","weights":{"charm":2},"fitFloor":2,"mode":"greedy","solvers":{"roles":["clinician"]},"pitches":{"tags":["nope"]},"answerDeadline":"soon"}
+                """, as: organiser)
+            #expect(bad.status == .unprocessableContent)
+            #expect(try Set(bad.pointers()) == ["/weights/charm", "/fitFloor", "/mode", "/solvers/roles/0", "/answerDeadline"])
+            let unknownTag = try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Tags","pitches":{"tags":["nope"]}}"#, as: organiser)
+            #expect(try unknownTag.pointers() == ["/pitches/tags/0"])
+
+            // A round whose selection finds no approved pitch does not run.
+            let empty = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Empty","pitches":{"tags":["gardening"]}}"#, as: organiser).json()["id"] as? String)
+            let none = try await client.request(.post, "/v1/match-rounds/\(empty)/runs", as: organiser)
+            #expect(none.status == .unprocessableContent)
+            #expect(try none.pointers() == ["/pitches"])
+
+            // A patch changes what it names; the ETag guards it.
+            let id = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Patch"}"#, as: organiser).json()["id"] as? String)
+            let patched = try await client.request(.patch, "/v1/match-rounds/\(id)", json: #"{"mode":"stable","weights":{"novelty":0},"groupSize":{"max":3}}"#,
+                                                   as: organiser, contentType: "application/merge-patch+json")
+            #expect(patched.status == .ok, "\(patched.text)")
+            #expect(try patched.json()["mode"] as? String == "stable")
+            #expect(patched.headers[.eTag] == "\"v2\"")
+            _ = app
+        }
+    }
+}
