@@ -11,8 +11,9 @@ import NIOCore
 import Storage
 import Testing
 
-/// A Kobling on a fresh SQLite file in a temporary folder, mail written to files there.
-struct TestApp {
+/// A Kobling on a fresh SQLite file in a temporary folder, mail written to files there. The
+/// folder goes when the last reference to the app does.
+final class TestApp: Sendable {
     let folder: URL
     let services: AppServices
     let time: ManualTime
@@ -33,6 +34,10 @@ struct TestApp {
         services = try AppServices(
             configuration: configuration, database: database, mail: mail ?? FileMailTransport(directory: configuration.mailDirectory),
             clock: clock, outboxSettings: outbox, jobSettings: jobs)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
     }
 
     var database: AppDatabase { services.database }
