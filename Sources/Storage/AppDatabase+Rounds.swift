@@ -104,8 +104,11 @@ extension AppDatabase {
     /// (422 naming the part that is empty). With a run queued or running, 409.
     public func startRun(roundId: String) async throws -> RoundRun {
         let now = self.now
-        return try await write { db in
-            let round = try Self.round(roundId, db)
+        return try await write { db in try self.queueRun(of: try Self.round(roundId, db), now: now, db) }
+    }
+
+    func queueRun(of round: Round, now: String, _ db: Database) throws -> RoundRun {
+            let roundId = round.id
             try round.checkEditable()
             if let active = try String.fetchOne(db, sql: "SELECT id FROM matchRun WHERE roundId = ? AND status IN ('queued', 'running')", arguments: [roundId]) {
                 throw KoblingError.conflict("The round's run \(active) has not finished; wait for it, then run again.")
@@ -128,7 +131,6 @@ extension AppDatabase {
                 throw KoblingError.conflict("The round has a run that has not finished; wait for it, then run again.")
             }
             return run
-        }
     }
 
     public func runs(roundId: String, page: PageRequest) async throws -> DocumentList {
@@ -308,7 +310,7 @@ extension AppDatabase {
     }
 
 
-    private func checkReferences(_ round: Round, _ db: Database) throws {
+    func checkReferences(_ round: Round, _ db: Database) throws {
         try checkTags(round.pitches.tags, pointer: "/pitches/tags", db)
         try checkTags(round.solvers.tags, pointer: "/solvers/tags", db)
         var validator = Validator()

@@ -42,6 +42,22 @@ extension AppDatabase {
                 try self.insertPitch(try Self.seeded(seed, now: now), db)
                 report.pitches += 1
             }
+            for seed in data.rounds {
+                var round: Round
+                if let record = try RoundRecord.fetchOne(db, key: seed.id) {
+                    round = try record.round()
+                } else {
+                    round = try RoundChanges.apply(seed.settings, to: Round(id: seed.id, name: "", now: now), creating: true)
+                    try self.checkReferences(round, db)
+                    try RoundRecord(round).insert(db)
+                    report.rounds += 1
+                }
+                let runs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM matchRun WHERE roundId = ?", arguments: [round.id]) ?? 0
+                if runs == 0 && round.status == .open {
+                    _ = try self.queueRun(of: round, now: now, db)
+                    report.runs += 1
+                }
+            }
             // A seed writes the search indexes row by row: merged into one segment each, a search
             // reads one b-tree instead of many.
             for index in SearchIndex.all { try index.optimize(db) }

@@ -87,15 +87,25 @@ public struct SeedData: Decodable, Sendable {
         }
     }
 
+    /// A match round: its id, and its settings as written through the API; seeding queues a
+    /// run of it (`kobling seed` runs it) unless it has one.
+    public struct SeedRound: Decodable, Sendable {
+        public var id: String
+        public var settings: JSONValue
+    }
+
     public var tags: [Tag]
     public var organisations: [SeedOrganisation]
     public var people: [SeedPerson]
     public var newsletter: SeedNewsletter?
     public var pitches: [SeedPitch]
+    public var rounds: [SeedRound]
 
     public init(
-        tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson], newsletter: SeedNewsletter? = nil, pitches: [SeedPitch] = []
+        tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson], newsletter: SeedNewsletter? = nil, pitches: [SeedPitch] = [],
+        rounds: [SeedRound] = []
     ) {
+        self.rounds = rounds
         self.tags = tags
         self.organisations = organisations
         self.people = people
@@ -115,9 +125,12 @@ public struct SeedReport: Sendable, Equatable, CustomStringConvertible {
     public var subscribers = 0
     public var issues = 0
     public var pitches = 0
+    public var rounds = 0
+    public var runs = 0
 
     public var description: String {
         "added \(tags) tags, \(organisations) organisations, \(people) people, \(memberships) memberships, "
-            + "\(lists) mailing lists, \(subscribers) subscribers, \(issues) newsletter issues, \(pitches) pitches"
+            + "\(lists) mailing lists, \(subscribers) subscribers, \(issues) newsletter issues, \(pitches) pitches, "
+            + "\(rounds) match rounds, \(runs) round runs queued"
     }
 }

@@ -150,14 +150,18 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Load the demo community; running it twice changes nothing.")
     @OptionGroup var common: CommonOptions
-    @Option(help: "The folder with tags.json, organisations.json, people.json, newsletter.json and pitches.json.") var from = "seed"
+    @Option(help: "The folder with tags.json, organisations.json, people.json, newsletter.json, pitches.json and rounds.json.") var from = "seed"
 
     func run() async throws {
         let configuration = try common.configuration()
         let database = try await common.openDatabase(configuration)
         let data = try SeedFiles.load(from: URL(fileURLWithPath: from))
         let report = try await database.seed(data, renderArchive: IssueTemplates(configuration: configuration).archive)
-        print("Seeded from \(from): \(report).")
+        // The seeded rounds' runs, so that the demo shows their groups at once.
+        var settings = JobRunner.Settings()
+        settings.runsInBackground = false
+        let ran = try await JobRunner(database: database, handlers: [RoundRunHandler(database: database)], settings: settings).runDue()
+        print("Seeded from \(from): \(report); \(ran) background jobs run.")
     }
 }
 
@@ -171,6 +175,7 @@ enum SeedFiles {
                 throw ValidationError("Cannot read \(url.path): \(error)")
             }
         }
+        func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) }
         let hasNewsletter = FileManager.default.fileExists(atPath: folder.appendingPathComponent("newsletter.json").path)
         let newsletter = hasNewsletter ? try read("newsletter.json", as: SeedData.SeedNewsletter.self) : nil
         let hasPitches = FileManager.default.fileExists(atPath: folder.appendingPathComponent("pitches.json").path)
@@ -187,7 +192,8 @@ enum SeedFiles {
             organisations: try read("organisations.json", as: [SeedData.SeedOrganisation].self),
             people: try read("people.json", as: [SeedData.SeedPerson].self),
             newsletter: newsletter,
-            pitches: hasPitches ? try read("pitches.json", as: [SeedData.SeedPitch].self) : [])
+            pitches: hasPitches ? try read("pitches.json", as: [SeedData.SeedPitch].self) : [],
+            rounds: exists("rounds.json") ? try read("rounds.json", as: [SeedData.SeedRound].self) : [])
     }
 }
 
