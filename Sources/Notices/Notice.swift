@@ -13,6 +13,13 @@ public enum Notice: Sendable, Equatable {
     case addressChanged(name: String?, newEmail: String)
     /// A link to choose a new password.
     case passwordReset(link: String, minutes: Int)
+    /// A published round's proposals to one person: the groups they are proposed for, and the
+    /// people proposed for their pitches.
+    case roundProposals(name: String?, roundName: String, deadline: String, items: [ProposalLine])
+    /// A day before the deadline, the proposals they have not answered.
+    case roundReminder(name: String?, roundName: String, deadline: String, items: [ProposalLine])
+    /// Both said yes: the other side's contact details.
+    case introduction(name: String?, pitchTitle: String, otherName: String, otherEmail: String, otherHeadline: String?, otherNote: String?)
 
     /// The template's file name, before `.LANGUAGE.txt.mustache` and `.LANGUAGE.html.mustache`.
     public var template: String {
@@ -22,13 +29,16 @@ public enum Notice: Sendable, Equatable {
         case .addressChange: "address-change"
         case .addressChanged: "address-changed"
         case .passwordReset: "password-reset"
+        case .roundProposals: "round-proposals"
+        case .roundReminder: "round-reminder"
+        case .introduction: "introduction"
         }
     }
 
     /// What the templates may show. A value that is not known is left out, so that a template's
     /// `{{#name}}…{{/name}}` section says something else.
-    var values: [String: String] {
-        var values: [String: String] = [:]
+    var values: [String: Any] {
+        var values: [String: Any] = [:]
         func set(_ key: String, _ value: String?) { if let value, !value.isEmpty { values[key] = value } }
         switch self {
         case let .subscriptionConfirmation(name, listName, consentText, link, hours):
@@ -41,6 +51,13 @@ public enum Notice: Sendable, Equatable {
             set("name", name); set("newEmail", newEmail)
         case let .passwordReset(link, minutes):
             set("link", link); set("minutes", String(minutes))
+        case let .roundProposals(name, roundName, deadline, items), let .roundReminder(name, roundName, deadline, items):
+            set("name", name); set("roundName", roundName); set("deadline", deadline)
+            values["groups"] = items.filter { !$0.asAuthor }.map(\.values)
+            values["proposed"] = items.filter(\.asAuthor).map(\.values)
+        case let .introduction(name, pitchTitle, otherName, otherEmail, otherHeadline, otherNote):
+            set("name", name); set("pitchTitle", pitchTitle); set("otherName", otherName); set("otherEmail", otherEmail)
+            set("otherHeadline", otherHeadline); set("otherNote", otherNote)
         }
         return values
     }
@@ -52,7 +69,34 @@ public enum Notice: Sendable, Equatable {
         .addressChange(name: "Ida", newEmail: "ida@example.org", link: "https://example.org/v?t=1", hours: 48),
         .addressChanged(name: "Ida", newEmail: "ida@example.org"),
         .passwordReset(link: "https://example.org/r?t=1", minutes: 60),
+        .roundProposals(name: "Ida", roundName: "Efterår 2026", deadline: "2026-12-18 16:00 UTC", items: [
+            ProposalLine(pitchTitle: "Øjenstyring for patienter", others: "Ali Rahimi, Maja Holm", asAuthor: false),
+            ProposalLine(pitchTitle: "Høretest hjemme", others: "Jonas Vinter", asAuthor: true),
+        ]),
+        .roundReminder(name: "Ida", roundName: "Efterår 2026", deadline: "2026-12-18 16:00 UTC", items: [
+            ProposalLine(pitchTitle: "Øjenstyring for patienter", others: "", asAuthor: false),
+        ]),
+        .introduction(name: "Ida", pitchTitle: "Øjenstyring for patienter", otherName: "Lene Holm", otherEmail: "lene@example.org",
+                      otherHeadline: "Overlæge", otherNote: "Glæder mig!"),
     ]
+}
+
+/// One proposal in a round's email: the pitch, and the others in the group (for a member) or
+/// the person proposed (for the pitch's author).
+public struct ProposalLine: Sendable, Equatable {
+    public var pitchTitle: String
+    public var others: String
+    public var asAuthor: Bool
+
+    public init(pitchTitle: String, others: String, asAuthor: Bool) {
+        self.pitchTitle = pitchTitle
+        self.others = others
+        self.asAuthor = asAuthor
+    }
+
+    var values: [String: String] {
+        others.isEmpty ? ["pitchTitle": pitchTitle] : ["pitchTitle": pitchTitle, "others": others]
+    }
 }
 
 /// A notice written out in one language.

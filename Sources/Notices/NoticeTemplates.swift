@@ -54,7 +54,7 @@ public struct NoticeTemplates: Sendable {
         else {
             throw Invalid(description: "There is no template \(name).txt.mustache or \(name).html.mustache.")
         }
-        var values: [String: String] = notice.values
+        var values: [String: Any] = notice.values
         values["signature"] = signature
         let written = text.render(values)
         guard written.hasPrefix("Subject:") else {

@@ -11,6 +11,10 @@ public enum MailKind {
     public static let addressVerification = "addressVerification"
     /// Tells an account's previous address that it was changed.
     public static let addressChanged = "addressChanged"
+    /// A published round's proposals, the reminder before its deadline, and introductions.
+    public static let roundProposals = "roundProposals"
+    public static let roundReminder = "roundReminder"
+    public static let introduction = "introduction"
 
     /// Kinds of mail a person asks for themself (and the warning that their address changed):
     /// they go out even to a suppressed address, since confirming again is how suppression ends.

@@ -242,6 +242,18 @@ extension AppDatabase {
             conflicts[row["personId"], default: []].append(row["target"])
         }
         for pitch in pitches { conflicts[pitch.authorId, default: []].append(pitch.id) }
+        // "No thanks" carries across rounds: a pair either side declined is never proposed
+        // again. Pairs introduced before are history, for the novelty factor.
+        var personDeclined: [String: [String]] = [:]
+        var authorDeclined: [String: [String]] = [:]
+        var met: [RoundCommunity.Pair] = []
+        for record in try ProposalRecord.fetchAll(db, sql: "SELECT * FROM proposal WHERE status IN ('declined', 'introduced') ORDER BY id") {
+            let proposal = try record.proposal()
+            guard pitchIds.contains(proposal.pitchId) else { continue }
+            if proposal.status == .introduced { met.append(.init(pitchId: proposal.pitchId, personId: proposal.personId)) }
+            if proposal.personAnswer?.interested == false { personDeclined[proposal.personId, default: []].append(proposal.pitchId) }
+            if proposal.authorAnswer?.interested == false { authorDeclined[proposal.pitchId, default: []].append(proposal.personId) }
+        }
 
         let decoder = JSONDecoder()
         var members: [RoundCommunity.Member] = []
@@ -260,18 +272,20 @@ extension AppDatabase {
                 id: id, role: role, tags: personTags, text: text,
                 languages: (try? decoder.decode([String].self, from: Data((row["languages"] as String).utf8))) ?? [],
                 hoursPerMonth: row["availabilityHoursPerMonth"], organisations: personOrganisations,
-                interested: interested[id] ?? [], conflicts: conflicts[id] ?? []))
+                interested: interested[id] ?? [], declined: personDeclined[id] ?? [], conflicts: conflicts[id] ?? []))
         }
         var locked: [RoundCommunity.Pair] = []
         var blocked: [RoundCommunity.Pair] = []
         for (pair, rule) in try Self.pairRules(round.id, db) where pitchIds.contains(pair.pitchId) {
             if rule == .lock { locked.append(pair) } else { blocked.append(pair) }
         }
-        return RoundCommunity(
+        var community = RoundCommunity(
             round: round,
-            pitches: pitches.map { RoundCommunity.Candidate(pitch: $0, shortlisted: shortlists[$0.id] ?? []) },
+            pitches: pitches.map { RoundCommunity.Candidate(pitch: $0, shortlisted: shortlists[$0.id] ?? [], declined: authorDeclined[$0.id] ?? []) },
             members: members, tags: try TagRecord.order(Column("id")).fetchAll(db).map(\.tag),
             locked: locked, blocked: blocked)
+        community.met = met
+        return community
     }
 
     /// The round's approved pitches, by id.

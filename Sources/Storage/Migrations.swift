@@ -497,6 +497,42 @@ extension AppDatabase {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v17 proposals and collaborations") { db in
+            // A published round's proposals, one a person and pitch, and the collaborations
+            // that both sides' yes began. Each keeps its JSON document beside the columns that
+            // lists filter on.
+            try db.execute(sql: """
+                CREATE TABLE proposal (
+                  id TEXT PRIMARY KEY,
+                  roundId TEXT NOT NULL REFERENCES matchRound(id) ON DELETE CASCADE,
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  authorId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  status TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  document TEXT NOT NULL,
+                  UNIQUE (roundId, pitchId, personId)
+                );
+                CREATE INDEX proposal_person ON proposal(personId, createdAt);
+                CREATE INDEX proposal_author ON proposal(authorId, createdAt);
+                CREATE INDEX proposal_pair ON proposal(pitchId, personId, status);
+                CREATE TABLE collaboration (
+                  id TEXT PRIMARY KEY,
+                  roundId TEXT NOT NULL REFERENCES matchRound(id) ON DELETE CASCADE,
+                  proposalId TEXT NOT NULL UNIQUE REFERENCES proposal(id) ON DELETE CASCADE,
+                  pitchId TEXT NOT NULL REFERENCES pitch(id) ON DELETE CASCADE,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  authorId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  status TEXT NOT NULL,
+                  createdAt TEXT NOT NULL,
+                  version INTEGER NOT NULL,
+                  document TEXT NOT NULL
+                );
+                CREATE INDEX collaboration_person ON collaboration(personId, createdAt);
+                CREATE INDEX collaboration_author ON collaboration(authorId, createdAt);
+                CREATE INDEX collaboration_list ON collaboration(createdAt, id);
+                """)
+        }
         return migrator
     }
 }

@@ -28,7 +28,7 @@ import Testing
                 let made = try await client.request(.post, "/v1/tags", json: #"{"id":"\#(id)","kind":"\#(kind)","label":{"da":"\#(da)","en":"\#(en)"}}"#, as: organiser)
                 #expect(made.status == .created)
             }
-            let clinician = try await client.signup("lene@rigshospitalet.dk", name: "Lene Holm")
+            let clinician = try await app.verifiedSignup(client, "lene@rigshospitalet.dk", name: "Lene Holm")
             var pitches: [String] = []
             for (title, problem, tag) in [
                 ("Eye tracking for ALS patients", "Patients without speech could talk to nurses with eye tracking cameras.", "eye-tracking"),
@@ -50,7 +50,7 @@ import Testing
                 ("jonas@gazeit.dk", "Jonas Vinter", "startup", ["eye-tracking", "hearing"], "We build eye tracking and hearing test devices."),
                 ("sofie@ku.dk", "Sofie Lund", "student", ["gardening"], "Gardening and compost."),
             ] {
-                let member = try await client.signup(email, name: name)
+                let member = try await app.verifiedSignup(client, email, name: name)
                 let tagList = tags.map { "\"\($0)\"" }.joined(separator: ",")
                 let edited = try await client.request(.patch, "/v1/people/\(member.personId)", json: """
                     {"roles":["\(role)"],"tags":[\(tagList)],"bio":"\(bio)","languages":["en"],"matchable":true}
@@ -193,6 +193,131 @@ import Testing
             #expect(try patched.json()["mode"] as? String == "stable")
             #expect(patched.headers[.eTag] == "\"v2\"")
             _ = app
+        }
+    }
+
+    /// The story after a run: published once (twice, and at once, changes nothing), proposals
+    /// answered, an introduction for the pair that both said yes to, a reminder, expiry at the
+    /// deadline, the collaboration and its meeting, the report, and a second round that never
+    /// proposes the declined pair.
+    @Test func aPublishedRunProposesIntroducesAndRecordsTheCollaboration() async throws {
+        try await withCommunity { app, client, community in
+            let (organiser, clinician, pitches, people) = (community.organiser, community.clinician, community.pitches, community.people)
+            let id = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Efterår 2026"}"#, as: organiser).json()["id"] as? String)
+            let started = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
+            let runId = try #require(try started.json()["id"] as? String)
+            // Not before it is done, nor without a deadline.
+            let early = try await client.request(.post, "/v1/match-rounds/\(id)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser)
+            #expect(early.status == .unprocessableContent)
+            #expect(try early.pointers() == ["/answerDeadline"])
+            let deadline = Timestamp.string(app.database.clock.now() + 3 * 24 * 3600)
+            #expect(try await client.request(.patch, "/v1/match-rounds/\(id)", json: #"{"answerDeadline":"\#(deadline)"}"#,
+                                             as: organiser, contentType: "application/merge-patch+json").status == .ok)
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser).status == .conflict)
+            _ = try await finishedRun(app, client, try #require(started.headers[.location]), as: organiser)
+            let mailBefore = try await app.sentMail().count
+
+            // Published twice at once: once.
+            async let first = client.request(.post, "/v1/match-rounds/\(id)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser)
+            async let second = client.request(.post, "/v1/match-rounds/\(id)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser)
+            let (a, b) = try await (first, second)
+            #expect(a.status == .ok && b.status == .ok, "\(a.text) \(b.text)")
+            let again = try await client.request(.post, "/v1/match-rounds/\(id)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser)
+            #expect(try again.json()["status"] as? String == "published")
+            #expect(try await client.request(.patch, "/v1/match-rounds/\(id)", json: #"{"name":"Late"}"#, as: organiser,
+                                             contentType: "application/merge-patch+json").status == .conflict)
+            let proposals = try await client.request(.get, "/v1/match-rounds/\(id)/proposals", as: organiser).items()
+            #expect(proposals.count == 3)
+            // One email a person: the three proposed and the clinician, whose two pitches are in one.
+            let published = try await app.sentMail().dropFirst(mailBefore)
+            #expect(published.count == 4)
+            let toClinician = try #require(published.first { $0.contains("lene@rigshospitalet.dk") })
+            #expect(toClinician.contains("Eye tracking for ALS patients") && toClinician.contains("Hearing tests at home"))
+
+            // Each sees their own; a stranger sees none of them.
+            let mine = try await client.request(.get, "/v1/me/proposals", as: people[0]).items()
+            #expect(mine.count == 1)
+            let proposal = try #require(mine.first)
+            let proposalId = try #require(proposal["id"] as? String)
+            #expect(proposal["pitchId"] as? String == pitches[0])
+            #expect(try await client.request(.get, "/v1/me/proposals", as: clinician).items().count == 3)
+            #expect(try await client.request(.get, "/v1/proposals/\(proposalId)", as: people[1]).status == .notFound)
+            #expect(try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true}"#, as: people[1]).status == .notFound)
+            let missing = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"note":"?"}"#, as: people[0])
+            #expect(try missing.pointers() == ["/interested"])
+
+            // Both say yes: one introduction each, with the other's address.
+            let yes = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true,"note":"Gerne!"}"#, as: people[0]).json()
+            #expect(yes["status"] as? String == "open")
+            let mailBeforeIntroduction = try await app.sentMail().count
+            let both = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true}"#, as: clinician).json()
+            #expect(both["status"] as? String == "introduced")
+            let collaborationId = try #require(both["collaborationId"] as? String)
+            let introductions = try await app.sentMail().dropFirst(mailBeforeIntroduction)
+            #expect(introductions.count == 2)
+            // The pitch found its collaboration; the other, whose proposal is still open, did not.
+            #expect(try await client.request(.get, "/v1/pitches/\(pitches[0])").json()["status"] as? String == "matched")
+            #expect(try await client.request(.get, "/v1/pitches/\(pitches[1])").json()["status"] as? String == "approved")
+            #expect(introductions.contains { $0.contains("To: Ali Rahimi <ali@dtu.dk>") && $0.contains("lene@rigshospitalet.dk") && $0.contains("Lene Holm") })
+            #expect(introductions.contains { $0.contains("To: Lene Holm <lene@rigshospitalet.dk>") && $0.contains("ali@dtu.dk") && $0.contains("Gerne!") })
+            // Final once introduced.
+            #expect(try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":false}"#, as: people[0]).status == .conflict)
+
+            // The hearing researcher says no thanks.
+            let hearing = try #require(try await client.request(.get, "/v1/me/proposals", as: people[1]).items().first)
+            let declined = try await client.request(.post, "/v1/proposals/\(hearing["id"] as? String ?? "")/answer", json: #"{"interested":false}"#, as: people[1]).json()
+            #expect(declined["status"] as? String == "declined")
+
+            // A day before the deadline, one reminder to each who has not answered: the startup
+            // and the clinician (for the startup). Running the job again sends none.
+            let beforeReminder = try await app.sentMail().count
+            app.time.advance(by: 2 * 24 * 3600 + 60)
+            try await app.services.jobs.runDue()
+            let reminders = try await app.sentMail().dropFirst(beforeReminder)
+            #expect(reminders.count == 2)
+            #expect(reminders.contains { $0.contains("jonas@gazeit.dk") })
+            try await app.services.jobs.runDue()
+            #expect(try await app.sentMail().count == beforeReminder + 2)
+
+            // At the deadline, what is open expires, and answers are final.
+            app.time.advance(by: 24 * 3600)
+            try await app.services.jobs.runDue()
+            let startup = try #require(try await client.request(.get, "/v1/me/proposals", as: people[2]).items().first)
+            #expect(startup["status"] as? String == "expired")
+            #expect(try await client.request(.post, "/v1/proposals/\(startup["id"] as? String ?? "")/answer", json: #"{"interested":true}"#, as: people[2]).status == .conflict)
+
+            // The collaboration: the two sides see it, others do not; its meeting was held.
+            #expect(try await client.request(.get, "/v1/collaborations", as: people[0]).items().count == 1)
+            #expect(try await client.request(.get, "/v1/collaborations", as: people[1]).items().isEmpty)
+            #expect(try await client.request(.get, "/v1/collaborations/\(collaborationId)", as: people[1]).status == .notFound)
+            let active = try await client.request(.patch, "/v1/collaborations/\(collaborationId)", json: #"{"status":"active","outcomeNote":"Pilot i foråret."}"#,
+                                                  as: clinician, contentType: "application/merge-patch+json")
+            #expect(try active.json()["status"] as? String == "active")
+            let held = try await client.request(.post, "/v1/collaborations/\(collaborationId)/meeting", json: #"{"outcome":"held"}"#, as: people[0]).json()
+            #expect(held["personMeeting"] as? String == "held")
+
+            let report = try await client.request(.get, "/v1/match-rounds/\(id)/report", as: organiser).json()
+            #expect(report["pitchesCovered"] as? Int == 2)
+            #expect(report["proposals"] as? Int == 3)
+            #expect(report["introductions"] as? Int == 1)
+            #expect(report["meetingsHeld"] as? Int == 1)
+            let answers = try #require(report["answers"] as? [String: Any])
+            #expect(answers["interested"] as? Int == 2)
+            #expect(answers["notInterested"] as? Int == 1)
+            #expect(answers["expired"] as? Int == 2)
+            #expect((report["collaborations"] as? [String: Any])?["active"] as? Int == 1)
+
+            // A later round never proposes the declined pair.
+            let next = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Vinter"}"#, as: organiser).json()["id"] as? String)
+            let nextRun = try await client.request(.post, "/v1/match-rounds/\(next)/runs", as: organiser)
+            let done = try await finishedRun(app, client, try #require(nextRun.headers[.location]), as: organiser)
+            let groups = try #require((done["result"] as? [String: Any])?["groups"] as? [[String: Any]])
+            // The matched pitch is not in it; the hearing pitch gets the startup, whose proposal
+            // expired, but not the researcher who said no.
+            #expect(groups.map { $0["pitchId"] as? String } == [pitches[1]])
+            let hearingGroup = try #require(groups.first { $0["pitchId"] as? String == pitches[1] })
+            let hearingMembers = (hearingGroup["members"] as? [[String: Any]] ?? []).compactMap { $0["personId"] as? String }
+            #expect(hearingMembers == [people[2].personId])
         }
     }
 }

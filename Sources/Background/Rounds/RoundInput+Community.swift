@@ -26,14 +26,14 @@ extension RoundInput {
                 requiresSharedLanguage: pitch.requiresSharedLanguage,
                 roles: Dictionary(counted.map { ($0.role.rawValue, $0.count) }, uniquingKeysWith: max),
                 requiresRoles: requiresRoles, minGroupSize: size.min, maxGroupSize: size.max,
-                effortHours: pitch.effortHoursPerMonth.map(Double.init), shortlisted: candidate.shortlisted)
+                effortHours: pitch.effortHoursPerMonth.map(Double.init), shortlisted: candidate.shortlisted, declined: candidate.declined)
         }
         let solvers = community.members.map { member in
             MatchSolver(
                 id: member.id, role: member.role.rawValue, organisation: member.organisations.first, tags: member.tags,
                 text: member.text, textLanguage: member.languages.first == "da" ? .danish : .english,
                 languages: member.languages, hoursPerMonth: member.hoursPerMonth.map(Double.init), capacity: round.capacity,
-                consents: true, interested: member.interested,
+                consents: true, interested: member.interested, declined: member.declined,
                 conflicts: member.conflicts + member.organisations.dropFirst())
         }
         var weights = FactorWeights.standard
@@ -47,6 +47,7 @@ extension RoundInput {
             pitches: pitches, solvers: solvers,
             tags: community.tags.map { MatchTag(id: $0.id, labels: [$0.label.da, $0.label.en], synonyms: $0.synonyms) },
             settings: settings,
+            history: community.met.map { PairID(pitch: $0.pitchId, solver: $0.personId) },
             blocked: community.blocked.map { PairID(pitch: $0.pitchId, solver: $0.personId) },
             locked: community.locked.map { PairID(pitch: $0.pitchId, solver: $0.personId) })
     }

@@ -38,7 +38,12 @@ public struct AppServices: Sendable {
         outbox = OutboxWorker(database: database, transport: mail, settings: outboxSettings, renderArchive: newsletter.templates.archive) { delivery, recipient in
             try newsletter.compose(delivery, to: recipient)
         }
-        jobs = JobRunner(database: database, handlers: [RoundRunHandler(database: database)], settings: jobSettings)
+        let (notices, outbox) = (self.notices, self.outbox)
+        jobs = JobRunner(database: database, handlers: [
+            RoundRunHandler(database: database),
+            RoundDeadlineHandler(database: database),
+            RoundReminderHandler(database: database, compose: { try notices.digest($0, reminder: true) }, queued: { outbox.wake() }),
+        ], settings: jobSettings)
         self.configuration = configuration
         self.database = database
         self.mail = mail

@@ -17,6 +17,9 @@ struct MatchRoundsController {
         routes.add(.post, "/v1/match-rounds/{id}/runs", .organiser, startRun)
         routes.add(.get, "/v1/match-rounds/{id}/runs/{runId}", .organiser, showRun)
         routes.add(.get, "/v1/match-rounds/{id}/rules", .organiser, rules)
+        routes.add(.post, "/v1/match-rounds/{id}/publish", .organiser, publish)
+        routes.add(.get, "/v1/match-rounds/{id}/proposals", .organiser, proposals)
+        routes.add(.get, "/v1/match-rounds/{id}/report", .organiser, report)
         for rule in PairRule.allCases {
             let path = "/v1/match-rounds/{id}/\(rule.rawValue)s/{pitchId}/{personId}"
             routes.add(.put, path, .organiser) { _, context in try await setRule(rule, on: true, context: context) }
@@ -68,6 +71,30 @@ struct MatchRoundsController {
             throw KoblingError.notFound("The round has no such run.")
         }
         return JSONResponse.document(document)
+    }
+
+    /// Publishes one finished run (`{"runId": …}`): its proposals go out, once.
+    @Sendable func publish(_ request: Request, context: KoblingContext) async throws -> Response {
+        var fields = try BodyFields(try await RequestBody.json(request, context: context), allowed: ["runId"])
+        let runId = fields.required("runId", maxLength: 100)
+        try fields.finish()
+        let notices = services.notices
+        let round = try await database.publish(roundId: try context.parameters.require("id"), runId: runId ?? "") {
+            try notices.digest($0, reminder: false)
+        }
+        services.outbox.wake()
+        services.jobs.wake()
+        return try respond(round, status: .ok)
+    }
+
+    @Sendable func proposals(_ request: Request, context: KoblingContext) async throws -> Response {
+        var query = Query(request, allowed: [])
+        let page = try query.page()
+        return JSONResponse.page(ofDocuments: try await database.proposals(ofRound: try context.parameters.require("id"), page: page))
+    }
+
+    @Sendable func report(_ request: Request, context: KoblingContext) async throws -> Response {
+        try JSONResponse.make(try await database.roundReport(roundId: try context.parameters.require("id")))
     }
 
     @Sendable func rules(_ request: Request, context: KoblingContext) async throws -> Response {

@@ -163,6 +163,16 @@ struct BodyFields {
         return value
     }
 
+    /// A required true or false.
+    mutating func requiredBool(_ key: String) -> Bool? {
+        switch patch.raw(key) {
+        case .bool(let value)?: return value
+        case nil: patch.validator.add("/\(key)", "Required.")
+        case let other?: patch.validator.add("/\(key)", "Expected true or false, got \(other.typeName).")
+        }
+        return nil
+    }
+
     mutating func fail(_ key: String, _ detail: String) {
         patch.validator.add("/\(key)", detail)
     }

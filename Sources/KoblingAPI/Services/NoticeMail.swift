@@ -55,3 +55,31 @@ extension AppServices {
         return verified
     }
 }
+
+extension NoticeMail {
+    /// A round's proposals, or the reminder of those unanswered, for one person.
+    func digest(_ digest: ProposalDigest, reminder: Bool) throws -> OutboxMail {
+        let items = digest.items.map { ProposalLine(pitchTitle: $0.pitchTitle, others: $0.others.joined(separator: ", "), asAuthor: $0.asAuthor) }
+        let deadline = Self.readable(digest.deadline)
+        let name = digest.recipient.name
+        let notice: Notice = reminder
+            ? .roundReminder(name: name, roundName: digest.roundName, deadline: deadline, items: items)
+            : .roundProposals(name: name, roundName: digest.roundName, deadline: deadline, items: items)
+        return try outbox(reminder ? MailKind.roundReminder : MailKind.roundProposals, notice,
+                          to: Mailbox(digest.recipient.email, name: name), language: digest.recipient.language)
+    }
+
+    /// The introduction of `other` to the recipient.
+    func introduction(_ mail: IntroductionMail) throws -> OutboxMail {
+        let notice = Notice.introduction(
+            name: mail.recipient.name, pitchTitle: mail.pitchTitle, otherName: mail.other.name, otherEmail: mail.other.email,
+            otherHeadline: mail.other.headline, otherNote: mail.otherNote)
+        return try outbox(MailKind.introduction, notice, to: Mailbox(mail.recipient.email, name: mail.recipient.name), language: mail.recipient.language)
+    }
+
+    /// A timestamp as people read it: "2026-12-18 16:00 UTC".
+    static func readable(_ timestamp: String) -> String {
+        guard timestamp.count >= 16 else { return timestamp }
+        return timestamp.prefix(10) + " " + timestamp.dropFirst(11).prefix(5) + " UTC"
+    }
+}

@@ -87,6 +87,19 @@ extension Pitch {
     }
 }
 
+extension Pitch {
+    /// A published round formed a group for it: an approved pitch becomes matched (a matched
+    /// one stays so).
+    public func matched(now: String) -> Pitch {
+        guard status == .approved else { return self }
+        var result = self
+        result.status = .matched
+        result.updatedAt = now
+        result.version = version + 1
+        return result
+    }
+}
+
 /// Who may follow a pitch: members say they are interested while it is approved (its author
 /// does not), and its author shortlists anyone but themself.
 public enum PitchFollowing {

@@ -5,10 +5,13 @@ public struct RoundCommunity: Sendable {
     public struct Candidate: Sendable, Equatable {
         public var pitch: Pitch
         public var shortlisted: [String]
+        /// People its author said "no thanks" to in an earlier round.
+        public var declined: [String]
 
-        public init(pitch: Pitch, shortlisted: [String] = []) {
+        public init(pitch: Pitch, shortlisted: [String] = [], declined: [String] = []) {
             self.pitch = pitch
             self.shortlisted = shortlisted
+            self.declined = declined
         }
     }
 
@@ -26,12 +29,14 @@ public struct RoundCommunity: Sendable {
         public var organisations: [String]
         /// Pitches they said they are interested in.
         public var interested: [String]
+        /// Pitches they said "no thanks" to in an earlier round.
+        public var declined: [String]
         /// Declared conflicts of interest (pitch or organisation ids), and the pitches they wrote.
         public var conflicts: [String]
 
         public init(
             id: String, role: PersonRole, tags: [String] = [], text: String = "", languages: [String] = [], hoursPerMonth: Int? = nil,
-            organisations: [String] = [], interested: [String] = [], conflicts: [String] = []
+            organisations: [String] = [], interested: [String] = [], declined: [String] = [], conflicts: [String] = []
         ) {
             self.id = id
             self.role = role
@@ -41,6 +46,7 @@ public struct RoundCommunity: Sendable {
             self.hoursPerMonth = hoursPerMonth
             self.organisations = organisations
             self.interested = interested
+            self.declined = declined
             self.conflicts = conflicts
         }
     }
@@ -61,6 +67,8 @@ public struct RoundCommunity: Sendable {
     public var tags: [Tag]
     public var locked: [Pair]
     public var blocked: [Pair]
+    /// Pairs introduced in earlier rounds, once an introduction: they score lower on novelty.
+    public var met: [Pair] = []
 
     public init(round: Round, pitches: [Candidate], members: [Member], tags: [Tag], locked: [Pair] = [], blocked: [Pair] = []) {
         self.round = round
