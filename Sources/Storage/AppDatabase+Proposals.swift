@@ -57,9 +57,14 @@ extension AppDatabase {
     /// whatever happens twice), and the jobs that remind and expire at the deadline. Publishing
     /// again, or concurrently, publishes once; another run of a published round is a 409.
     public func publish(roundId: String, runId: String, compose: @escaping DigestComposer) async throws -> Round {
-        let now = self.now
-        let date = clock.now()
-        return try await write { db in
+        try await write { db in try self.publish(roundId: roundId, runId: runId, compose: compose, db) }
+    }
+
+    /// Publishes in the caller's transaction; without `compose`, no email goes (the seed's
+    /// people have no accounts).
+    func publish(roundId: String, runId: String, compose: DigestComposer?, _ db: Database) throws -> Round {
+            let now = self.now
+            let date = clock.now()
             var round = try Self.round(roundId, db)
             if round.status == .published {
                 guard round.publishedRunId == runId else {
@@ -107,7 +112,7 @@ extension AppDatabase {
                 items[proposal.authorId, default: []].append(.init(proposalId: proposal.id, pitchTitle: proposal.pitchTitle, asAuthor: true, others: [name]))
             }
             for (personId, list) in items.sorted(by: { $0.key < $1.key }) {
-                guard let recipient = people[personId], !recipient.email.isEmpty else { continue }
+                guard let compose, let recipient = people[personId], !recipient.email.isEmpty else { continue }
                 var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, deadline: deadline, items: list))
                 mail.dedupeKey = "round:\(roundId):proposals:\(personId)"
                 try self.enqueue(mail, db)
@@ -119,7 +124,6 @@ extension AppDatabase {
                 _ = try self.enqueue(NewJob(kind: RoundJobKind.reminder, key: "\(RoundJobKind.reminder):\(roundId)", payload: payload, dueAt: due), db)
             }
             return round
-        }
     }
 
     /// The caller's proposals, as the person proposed or as the pitch's author, newest first.
@@ -168,28 +172,38 @@ extension AppDatabase {
             if interested && people[personId]?.verified != true {
                 throw KoblingError.conflict("Verify your email address first: an introduction shares it with the other side.")
             }
-            var updated = try current.answered(by: side, interested: interested, note: note, now: now)
-            if updated.status == .introduced && current.status != .introduced {
-                let collaboration = Collaboration(id: self.ids.next("col"), proposal: updated, now: now)
-                try CollaborationRecord(collaboration).insert(db)
-                updated.collaborationId = collaboration.id
-                // The pitch found its collaboration: it is matched, and enters no later round.
-                if let record = try PitchRecord.fetchOne(db, key: updated.pitchId) {
-                    let pitch = try record.pitch()
-                    let matched = pitch.matched(now: now)
-                    if matched != pitch { try PitchRecord(matched).update(db) }
-                }
-                if let person = people[current.personId], let author = people[current.authorId], person.verified, author.verified {
-                    for (recipient, other, otherAnswer) in [(person, author, updated.authorAnswer), (author, person, updated.personAnswer)] {
-                        var mail = try introduce(IntroductionMail(recipient: recipient, other: other, pitchTitle: updated.pitchTitle, otherNote: otherAnswer?.note))
-                        mail.dedupeKey = "introduction:\(proposalId):\(recipient.personId)"
-                        try self.enqueue(mail, db)
-                    }
+            let updated = try current.answered(by: side, interested: interested, note: note, now: now)
+            return try self.record(updated, from: current, people: people, introduce: introduce, now: now, db)
+        }
+    }
+
+    /// Writes an answered proposal. When it made both sides' yes: a collaboration, the pitch
+    /// matched, and (with `introduce`, and both addresses verified) one introduction each.
+    func record(
+        _ answered: Proposal, from current: Proposal, people: [String: RoundMailRecipient], introduce: IntroductionComposer?,
+        now: String, _ db: Database
+    ) throws -> Proposal {
+        var updated = answered
+        if updated.status == .introduced && current.status != .introduced {
+            let collaboration = Collaboration(id: ids.next("col"), proposal: updated, now: now)
+            try CollaborationRecord(collaboration).insert(db)
+            updated.collaborationId = collaboration.id
+            // The pitch found its collaboration: it is matched, and enters no later round.
+            if let record = try PitchRecord.fetchOne(db, key: updated.pitchId) {
+                let pitch = try record.pitch()
+                let matched = pitch.matched(now: now)
+                if matched != pitch { try PitchRecord(matched).update(db) }
+            }
+            if let introduce, let person = people[current.personId], let author = people[current.authorId], person.verified, author.verified {
+                for (recipient, other, otherAnswer) in [(person, author, updated.authorAnswer), (author, person, updated.personAnswer)] {
+                    var mail = try introduce(IntroductionMail(recipient: recipient, other: other, pitchTitle: updated.pitchTitle, otherNote: otherAnswer?.note))
+                    mail.dedupeKey = "introduction:\(updated.id):\(recipient.personId)"
+                    try enqueue(mail, db)
                 }
             }
-            try ProposalRecord(updated).update(db)
-            return updated
         }
+        try ProposalRecord(updated).update(db)
+        return updated
     }
 
     /// At a round's deadline: its open proposals expire. Answers how many.

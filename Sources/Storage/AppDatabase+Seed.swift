@@ -48,6 +48,7 @@ extension AppDatabase {
                     round = try record.round()
                 } else {
                     round = try RoundChanges.apply(seed.settings, to: Round(id: seed.id, name: "", now: now), creating: true)
+                    if let days = seed.answerDeadlineInDays { round.answerDeadline = Timestamp.string(self.clock.now().addingTimeInterval(Double(days) * 86_400)) }
                     try self.checkReferences(round, db)
                     try RoundRecord(round).insert(db)
                     report.rounds += 1
@@ -115,6 +116,50 @@ extension AppDatabase {
                     """,
                 arguments: [issue.id, issue.list, issue.subject, issue.preheader, issue.body, issue.sentAt, issue.sentAt, issue.sentAt, issue.sentAt])
             report.issues += db.changesCount
+        }
+    }
+
+    /// The seeded rounds' stories, once their runs are done: the first run published (no mail:
+    /// the seed's people have no accounts) and the answers given, with the introductions and
+    /// collaborations they lead to. Answers about a pair the run did not propose are skipped
+    /// and counted. Running it twice changes nothing.
+    public func seedRoundOutcomes(_ data: SeedData) async throws -> (answers: Int, skipped: Int) {
+        let now = self.now
+        return try await write { db in
+            var (applied, skipped) = (0, 0)
+            for seed in data.rounds where seed.publish == true {
+                let round = try Self.round(seed.id, db)
+                if round.status == .open {
+                    guard let runId = try String.fetchOne(db, sql: """
+                        SELECT id FROM matchRun WHERE roundId = ? AND status = 'done' ORDER BY createdAt, id LIMIT 1
+                        """, arguments: [round.id]) else { continue }
+                    _ = try self.publish(roundId: round.id, runId: runId, compose: nil, db)
+                } else {
+                    continue
+                }
+                for answer in seed.answers ?? [] {
+                    guard var proposal = try ProposalRecord.filter(sql: "roundId = ? AND pitchId = ? AND personId = ?", arguments: [round.id, answer.pitch, answer.person])
+                        .fetchOne(db).map({ try $0.proposal() }) else {
+                        skipped += 1
+                        continue
+                    }
+                    for (side, says) in [(Proposal.Side.person, answer.personSays), (.author, answer.authorSays)] {
+                        guard let says else { continue }
+                        let current = proposal
+                        proposal = try self.record(current.answered(by: side, interested: says, note: side == .person ? answer.note : nil, now: now),
+                                                   from: current, people: [:], introduce: nil, now: now, db)
+                    }
+                    if let id = proposal.collaborationId, var collaboration = try CollaborationRecord.fetchOne(db, key: id).map({ try $0.collaboration() }) {
+                        collaboration.status = answer.collaboration ?? collaboration.status
+                        collaboration.outcomeNote = answer.outcomeNote ?? collaboration.outcomeNote
+                        collaboration.personMeeting = answer.meeting ?? collaboration.personMeeting
+                        collaboration.authorMeeting = answer.meeting ?? collaboration.authorMeeting
+                        try CollaborationRecord(collaboration).update(db)
+                    }
+                    applied += 1
+                }
+            }
+            return (applied, skipped)
         }
     }
 }

@@ -92,6 +92,24 @@ public struct SeedData: Decodable, Sendable {
     public struct SeedRound: Decodable, Sendable {
         public var id: String
         public var settings: JSONValue
+        /// The answer deadline, this many days after seeding.
+        public var answerDeadlineInDays: Int?
+        /// Whether its first run is published once done, and what people answered then.
+        public var publish: Bool?
+        public var answers: [SeedAnswer]?
+    }
+
+    /// An answer to a seeded round's proposal of `person` to `pitch`, by either side, and what
+    /// came of the collaboration when both said yes.
+    public struct SeedAnswer: Decodable, Sendable {
+        public var pitch: String
+        public var person: String
+        public var personSays: Bool?
+        public var authorSays: Bool?
+        public var note: String?
+        public var collaboration: CollaborationStatus?
+        public var outcomeNote: String?
+        public var meeting: MeetingOutcome?
     }
 
     public var tags: [Tag]

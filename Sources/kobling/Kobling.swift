@@ -161,7 +161,9 @@ struct Seed: AsyncParsableCommand {
         var settings = JobRunner.Settings()
         settings.runsInBackground = false
         let ran = try await JobRunner(database: database, handlers: [RoundRunHandler(database: database)], settings: settings).runDue()
-        print("Seeded from \(from): \(report); \(ran) background jobs run.")
+        let outcomes = try await database.seedRoundOutcomes(data)
+        let skipped = outcomes.skipped > 0 ? " (\(outcomes.skipped) about pairs the run did not propose, skipped)" : ""
+        print("Seeded from \(from): \(report); \(ran) background jobs run; \(outcomes.answers) answers to proposals\(skipped).")
     }
 }
 
