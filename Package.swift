@@ -139,6 +139,13 @@ let package = Package(
             path: "Benchmarks/MatchingRound",
             swiftSettings: swiftSettings
         ),
+        // A round through the API on a generated community (scripts/bench-round).
+        .executableTarget(
+            name: "kobling-round-bench",
+            dependencies: ["Background", "Storage", "KoblingCore", "Matching", "MatchingFixtures"],
+            path: "Benchmarks/RoundBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KoblingTests",
             dependencies: [

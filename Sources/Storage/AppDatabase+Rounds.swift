@@ -162,6 +162,16 @@ extension AppDatabase {
         }
     }
 
+    /// How many runs of the rounds `ids` are queued or running.
+    public func activeRuns(ofRounds ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM matchRun WHERE status IN ('queued', 'running') AND roundId IN (\(databaseQuestionMarks(count: ids.count)))
+                """, arguments: StatementArguments(ids)) ?? 0
+        }
+    }
+
     public func run(id: String) async throws -> RoundRun? {
         try await read { db in try Self.run(id, db) }
     }
@@ -215,6 +225,11 @@ extension AppDatabase {
     }
 
     // MARK: - Reading a round's community
+
+    /// What a run of the round would read now.
+    public func roundCommunity(roundId: String) async throws -> RoundCommunity {
+        try await read { db in try self.community(of: try Self.round(roundId, db), db) }
+    }
 
     func community(of round: Round, _ db: Database) throws -> RoundCommunity {
         let pitches = try Self.roundPitches(round, db)

@@ -160,7 +160,15 @@ struct Seed: AsyncParsableCommand {
         // The seeded rounds' runs, so that the demo shows their groups at once.
         var settings = JobRunner.Settings()
         settings.runsInBackground = false
-        let ran = try await JobRunner(database: database, handlers: [RoundRunHandler(database: database)], settings: settings).runDue()
+        let runner = JobRunner(database: database, handlers: [RoundRunHandler(database: database)], settings: settings)
+        var ran = try await runner.runDue()
+        // A server on the same database may have taken a run: its outcome is waited for, so that
+        // the seeded story goes on from it.
+        let rounds = data.rounds.map(\.id)
+        for _ in 0..<600 where try await database.activeRuns(ofRounds: rounds) > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            ran += try await runner.runDue()
+        }
         let outcomes = try await database.seedRoundOutcomes(data)
         let skipped = outcomes.skipped > 0 ? " (\(outcomes.skipped) about pairs the run did not propose, skipped)" : ""
         print("Seeded from \(from): \(report); \(ran) background jobs run; \(outcomes.answers) answers to proposals\(skipped).")

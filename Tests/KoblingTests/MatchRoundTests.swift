@@ -165,6 +165,39 @@ import Testing
         }
     }
 
+    /// A conflict a person declares, with a pitch or with its organisation, keeps every round
+    /// from matching them to it.
+    @Test func declaredConflictsOfInterestAreHonoured() async throws {
+        try await withCommunity { app, client, community in
+            let (organiser, pitches, people) = (community.organiser, community.pitches, community.people)
+            let researcher = people[0]
+            #expect(try await client.request(.put, "/v1/people/\(researcher.personId)/conflicts/\(pitches[0])", as: researcher).status == .noContent)
+            #expect(try await client.request(.put, "/v1/people/\(researcher.personId)/conflicts/\(pitches[0])", as: people[1]).status == .forbidden)
+            let unknown = try await client.request(.put, "/v1/people/\(researcher.personId)/conflicts/nothing", as: researcher)
+            #expect(try unknown.pointers() == ["/target"])
+            let listed = try await client.request(.get, "/v1/people/\(researcher.personId)/conflicts", as: researcher).items()
+            #expect(listed.map { $0["target"] as? String } == [pitches[0]])
+            #expect(listed.map { $0["kind"] as? String } == ["pitch"])
+
+            let id = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Conflicts"}"#, as: organiser).json()["id"] as? String)
+            let started = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
+            let done = try await finishedRun(app, client, try #require(started.headers[.location]), as: organiser)
+            let groups = try #require((done["result"] as? [String: Any])?["groups"] as? [[String: Any]])
+            let everyone = groups.flatMap { ($0["members"] as? [[String: Any]] ?? []).compactMap { $0["personId"] as? String } }
+            #expect(!everyone.contains(researcher.personId), "the researcher fits nothing else, and is matched to nothing")
+            #expect(everyone.contains(people[2].personId))
+
+            // Withdrawn, the pair is back.
+            #expect(try await client.request(.delete, "/v1/people/\(researcher.personId)/conflicts/\(pitches[0])", as: researcher).status == .noContent)
+            let again = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
+            let redone = try await finishedRun(app, client, try #require(again.headers[.location]), as: organiser)
+            let regrouped = try #require((redone["result"] as? [String: Any])?["groups"] as? [[String: Any]])
+            #expect(regrouped.contains { group in
+                group["pitchId"] as? String == pitches[0] && (group["members"] as? [[String: Any]] ?? []).contains { $0["personId"] as? String == researcher.personId }
+            })
+        }
+    }
+
     @Test func badSettingsAndARoundOverNothingAreNamed() async throws {
         try await withCommunity { app, client, community in
             let organiser = community.organiser

@@ -14,6 +14,9 @@ struct PeopleController {
         routes.add(.patch, "/v1/people/{id}", .owner, update)
         routes.add(.delete, "/v1/people/{id}", .organiser, delete)
         routes.add(.get, "/v1/people/{id}/memberships", .anyone, memberships)
+        routes.add(.get, "/v1/people/{id}/conflicts", .owner, conflicts)
+        routes.add(.put, "/v1/people/{id}/conflicts/{target}", .owner) { _, context in try await setConflict(true, context: context) }
+        routes.add(.delete, "/v1/people/{id}/conflicts/{target}", .owner) { _, context in try await setConflict(false, context: context) }
     }
 
     @Sendable func list(_ request: Request, context: KoblingContext) async throws -> Response {
@@ -57,6 +60,18 @@ struct PeopleController {
 
     @Sendable func memberships(_ request: Request, context: KoblingContext) async throws -> Response {
         JSONResponse.items(ofDocuments: try await database.memberships(personId: try context.parameters.require("id")))
+    }
+
+    /// The conflicts of interest the person declared, which every round honours.
+    @Sendable func conflicts(_ request: Request, context: KoblingContext) async throws -> Response {
+        let conflicts = try await database.conflicts(personId: try context.parameters.require("id"))
+        return try JSONResponse.make(ListBody(page: Page(items: conflicts, nextCursor: nil)))
+    }
+
+    private func setConflict(_ declared: Bool, context: KoblingContext) async throws -> Response {
+        try await database.setConflict(
+            personId: try context.parameters.require("id"), target: try context.parameters.require("target"), declared: declared)
+        return JSONResponse.noContent()
     }
 
     /// The whole profile, for those the route's access already lets see it (owner, organiser).
