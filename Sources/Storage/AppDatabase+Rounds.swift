@@ -113,8 +113,11 @@ extension AppDatabase {
             if let active = try String.fetchOne(db, sql: "SELECT id FROM matchRun WHERE roundId = ? AND status IN ('queued', 'running')", arguments: [roundId]) {
                 throw KoblingError.conflict("The round's run \(active) has not finished; wait for it, then run again.")
             }
-            let pitches = try Self.roundPitches(round, db)
-            guard !pitches.isEmpty else {
+            let unfiltered = round.pitches.ids == nil && round.pitches.tags.isEmpty && round.pitches.roles.isEmpty && round.pitches.languages.isEmpty
+            let any = unfiltered
+                ? try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pitch WHERE status = 'approved')") ?? false
+                : try !Self.roundPitches(round, db).isEmpty
+            guard any else {
                 throw KoblingError.invalid("/pitches", "The round takes no approved pitch: approve some, or widen its selection.")
             }
             let solvers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person WHERE matchableSince IS NOT NULL") ?? 0
@@ -180,17 +183,19 @@ extension AppDatabase {
     /// the community as it is now. Nil when the run is over (a second delivery of its job).
     public func beginRun(_ runId: String) async throws -> RoundCommunity? {
         let now = self.now
-        return try await write { db in
+        let round = try await write { db -> Round? in
             guard var run = try Self.run(runId, db), run.status.isActive else { return nil }
             guard let settings = try String.fetchOne(db, sql: "SELECT settings FROM matchRun WHERE id = ?", arguments: [runId]) else { return nil }
-            let round = try JSONDecoder().decode(Round.self, from: Data(settings.utf8))
             if run.status == .queued {
                 run.status = .running
                 run.startedAt = now
                 try db.execute(sql: "UPDATE matchRun SET status = 'running', document = ? WHERE id = ?", arguments: [JSONDocument.render(run), runId])
             }
-            return try self.community(of: round, db)
+            return try JSONDecoder().decode(Round.self, from: Data(settings.utf8))
         }
+        guard let round else { return nil }
+        // The community is read in a read transaction, a consistent view that holds up no writer.
+        return try await read { db in try self.community(of: round, db) }
     }
 
     /// Records a run's result, as JSON text, unless the run is over already. The time this
@@ -278,14 +283,14 @@ extension AppDatabase {
             """)
         while let row = try rows.next() {
             let id: String = row["id"]
-            let roles = (try? decoder.decode([PersonRole].self, from: Data((row["roles"] as String).utf8))) ?? []
+            let roles = Self.strings(row["roles"], decoder).compactMap(PersonRole.init(rawValue:))
             let personTags = tags[id] ?? []
             let personOrganisations = organisations[id] ?? []
             guard let role = round.solvers.role(of: roles, tags: personTags, organisations: personOrganisations) else { continue }
             let text = [row["headline"] as String?, row["bio"] as String?].compactMap { $0 }.joined(separator: "\n")
             members.append(RoundCommunity.Member(
                 id: id, role: role, tags: personTags, text: text,
-                languages: (try? decoder.decode([String].self, from: Data((row["languages"] as String).utf8))) ?? [],
+                languages: Self.strings(row["languages"], decoder),
                 hoursPerMonth: row["availabilityHoursPerMonth"], organisations: personOrganisations,
                 interested: interested[id] ?? [], declined: personDeclined[id] ?? [], conflicts: conflicts[id] ?? []))
         }
@@ -301,6 +306,21 @@ extension AppDatabase {
             locked: locked, blocked: blocked)
         community.met = met
         return community
+    }
+
+    /// A JSON array of plain strings, as the person table keeps roles and languages: read
+    /// directly when no string holds an escape (tens of thousands of rows are read at once),
+    /// else with the decoder.
+    static func strings(_ text: String, _ decoder: JSONDecoder) -> [String] {
+        let bytes = text.utf8
+        guard !bytes.contains(UInt8(ascii: "\\")), bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else {
+            return (try? decoder.decode([String].self, from: Data(bytes))) ?? []
+        }
+        return text.dropFirst().dropLast().split(separator: ",").compactMap { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard trimmed.count >= 2, trimmed.first == "\"", trimmed.last == "\"" else { return nil }
+            return String(trimmed.dropFirst().dropLast())
+        }
     }
 
     /// The round's approved pitches, by id.

@@ -1,7 +1,10 @@
+@testable import Background
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import KoblingCore
+import Matching
+import MatchingFixtures
 import Testing
 
 /// Match rounds through the API: settings, runs in the background, locks and blocks.
@@ -163,6 +166,24 @@ import Testing
             #expect(try await client.request(.delete, "/v1/match-rounds/\(id)/blocks/\(pitches[0])/\(people[0].personId)", as: organiser).status == .noContent)
             #expect(try await client.request(.get, "/v1/match-rounds/\(id)/rules", as: organiser).items().count == 1)
         }
+    }
+
+    /// The run's result is written by hand for speed; it is the JSON `JSONEncoder` writes of
+    /// the same report, every key and value.
+    @Test func aRunsHandWrittenResultIsTheEncodersJSON() throws {
+        let community = PlantedCommunity(pitches: 30, solvers: 300, topics: 6, seed: 3)
+        var input = RoundInput(pitches: community.pitches, solvers: community.solvers, tags: community.tags)
+        input.locked = [PairID(pitch: "p0", solver: try #require(community.solverTopic.first { $0.value == community.pitchTopic["p0"] }?.key))]
+        let result = try MatchRound.run(input)
+        let report = RunReport(result, largest: Dictionary(uniqueKeysWithValues: community.pitches.map { ($0.id, $0.maxGroupSize) }))
+        #expect(!report.groups.isEmpty && !report.unmatchedPeople.isEmpty)
+        #expect(report.groups.contains { $0.members.contains { !$0.shared.isEmpty } })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoded = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as? NSDictionary
+        let written = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? NSDictionary
+        #expect(written != nil && written == encoded)
+        #expect(report.json() == String(decoding: try encoder.encode(report), as: UTF8.self))
     }
 
     /// A conflict a person declares, with a pitch or with its organisation, keeps every round

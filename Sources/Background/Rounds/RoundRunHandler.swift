@@ -31,7 +31,7 @@ public struct RoundRunHandler: JobHandler {
                 let result = try MatchRound.run(input)
                 let solved = clock.now
                 let largest = Dictionary(input.pitches.map { ($0.id, $0.maxGroupSize) }, uniquingKeysWith: max)
-                let json = try RunReport(result, largest: largest).json()
+                let json = RunReport(result, largest: largest).json()
                 let statistics = result.statistics
                 let stages = RunStages(
                     loadingSeconds: (loaded - started).seconds, scoringSeconds: statistics.indexSeconds + statistics.scoringSeconds,
