@@ -533,6 +533,16 @@ extension AppDatabase {
                 CREATE INDEX collaboration_list ON collaboration(createdAt, id);
                 """)
         }
+        migrator.registerMigration("v18 listed pitches in title order") { db in
+            // Whether a pitch is listed (approved or matched), with an index in the order lists
+            // read them: a page walks it and stops, where the status index (two statuses) had
+            // every listed pitch sorted, documents and all, for each page.
+            try db.execute(sql: """
+                ALTER TABLE pitch ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+                UPDATE pitch SET listed = CASE WHEN status IN ('approved', 'matched') THEN 1 ELSE 0 END;
+                CREATE INDEX pitch_listed ON pitch(listed, sortKey, id);
+                """)
+        }
         return migrator
     }
 }

@@ -17,6 +17,8 @@ struct PitchRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var createdAt: String
     var updatedAt: String
     var version: Int
+    /// 1 while the pitch is approved or matched: what lists show to members and visitors.
+    var listed: Int
     var document: String
 
     init(_ pitch: Pitch) {
@@ -31,6 +33,7 @@ struct PitchRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         createdAt = pitch.createdAt
         updatedAt = pitch.updatedAt
         version = pitch.version
+        listed = pitch.status.isListed ? 1 : 0
         document = JSONDocument.render(pitch)
     }
 
