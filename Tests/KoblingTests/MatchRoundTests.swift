@@ -19,8 +19,9 @@ import Testing
         let people: [Member]
     }
 
-    func withCommunity(_ body: @escaping @Sendable (TestApp, any TestClientProtocol, Community) async throws -> Void) async throws {
-        let app = try TestApp()
+    /// `smtp`: the mail goes to a real SMTP server (aiosmtpd) rather than to files.
+    func withCommunity(smtp: Bool = false, _ body: @escaping @Sendable (TestApp, any TestClientProtocol, Community) async throws -> Void) async throws {
+        let app = try TestApp(smtp: smtp ? try SMTPTestServer() : nil)
         try await app.makeOrganiser()
         try await app.test { client in
             let organiser = try await client.organiser()
@@ -250,12 +251,13 @@ import Testing
         }
     }
 
-    /// The story after a run: published once (twice, and at once, changes nothing), proposals
-    /// answered, an introduction for the pair that both said yes to, a reminder, expiry at the
-    /// deadline, the collaboration and its meeting, the report, and a second round that never
-    /// proposes the declined pair.
+    /// The story over HTTP, its mail through a real SMTP server: pitches submitted and approved,
+    /// people verified, a round run and published once (twice, and at once, changes nothing),
+    /// proposals answered, an introduction for the pair that both said yes to, a reminder,
+    /// expiry at the deadline, the collaboration and its meeting, the report, and a second round
+    /// that never proposes the declined pair.
     @Test func aPublishedRunProposesIntroducesAndRecordsTheCollaboration() async throws {
-        try await withCommunity { app, client, community in
+        try await withCommunity(smtp: true) { app, client, community in
             let (organiser, clinician, pitches, people) = (community.organiser, community.clinician, community.pitches, community.people)
             let id = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Efterår 2026"}"#, as: organiser).json()["id"] as? String)
             let started = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
@@ -372,6 +374,11 @@ import Testing
             let hearingGroup = try #require(groups.first { $0["pitchId"] as? String == pitches[1] })
             let hearingMembers = (hearingGroup["members"] as? [[String: Any]] ?? []).compactMap { $0["personId"] as? String }
             #expect(hearingMembers == [people[2].personId])
+
+            // Every message went through the SMTP server, the introductions among them.
+            let arrivals = try #require(try app.smtp?.arrivals())
+            #expect(arrivals.count == (try await app.sentMail()).count)
+            #expect(arrivals.filter { $0.envelope.to == ["ali@dtu.dk"] }.count >= 3, "verification, proposals and introduction")
         }
     }
 }

@@ -3,8 +3,8 @@ import Mailer
 import Testing
 
 /// A real SMTP server (aiosmtpd, from scripts/setup --test) on a loopback port this test picks,
-/// stopped when the test is done with it.
-final class SMTPTestServer {
+/// stopped when the test is done with it. Its state is set once, at start.
+final class SMTPTestServer: @unchecked Sendable {
     struct Arrival: Decodable {
         var from: String
         var to: [String]

@@ -18,9 +18,14 @@ final class TestApp: Sendable {
     let services: AppServices
     let time: ManualTime
 
+    /// Where the messages sent are read from: the file transport's folder, or the real SMTP
+    /// server's (`smtp`), which lives as long as the app.
+    let mailFolder: URL
+    let smtp: SMTPTestServer?
+
     init(
-        mail: (any MailTransport)? = nil, outbox: OutboxWorker.Settings = .manual, jobs: JobRunner.Settings = .manual,
-        configure: (inout AppConfiguration) -> Void = { _ in }
+        mail: (any MailTransport)? = nil, smtp: SMTPTestServer? = nil, outbox: OutboxWorker.Settings = .manual,
+        jobs: JobRunner.Settings = .manual, configure: (inout AppConfiguration) -> Void = { _ in }
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-test-\(UUID().uuidString)")
         var configuration = AppConfiguration()
@@ -31,8 +36,11 @@ final class TestApp: Sendable {
         let (clock, time) = Clock.manual(Date(timeIntervalSince1970: 1_795_000_000))
         self.time = time
         let database = try AppDatabase.open(path: configuration.resolvedDatabasePath, clock: clock, access: configuration.access)
+        self.smtp = smtp
+        mailFolder = smtp.map { $0.folder.appendingPathComponent("mail") } ?? configuration.mailDirectory
         services = try AppServices(
-            configuration: configuration, database: database, mail: mail ?? FileMailTransport(directory: configuration.mailDirectory),
+            configuration: configuration, database: database,
+            mail: try mail ?? smtp?.transport() ?? FileMailTransport(directory: configuration.mailDirectory),
             clock: clock, outboxSettings: outbox, jobSettings: jobs)
     }
 
@@ -54,10 +62,11 @@ final class TestApp: Sendable {
         try await application().test(.router) { client in try await body(client) }
     }
 
-    /// The messages sent so far (the outbox worked through first), oldest first, as raw RFC 5322 text.
+    /// The messages sent so far (the outbox worked through first), oldest first, as raw RFC 5322
+    /// text: as the file transport wrote them, or as they arrived at the SMTP server.
     func sentMail() async throws -> [String] {
         try await services.outbox.runOnce()
-        let directory = services.configuration.mailDirectory
+        let directory = mailFolder
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         return try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".eml") }.sorted()
