@@ -63,67 +63,67 @@ extension AppDatabase {
     /// Publishes in the caller's transaction; without `compose`, no email goes (the seed's
     /// people have no accounts).
     func publish(roundId: String, runId: String, compose: DigestComposer?, _ db: Database) throws -> Round {
-            let now = self.now
-            let date = clock.now()
-            var round = try Self.round(roundId, db)
-            if round.status == .published {
-                guard round.publishedRunId == runId else {
-                    throw KoblingError.conflict("The round was published with run \(round.publishedRunId ?? "?"); it is published once.")
-                }
-                return round
-            }
-            guard let deadline = round.answerDeadline else {
-                throw KoblingError.invalid("/answerDeadline", "Set the round's answer deadline before publishing it.")
-            }
-            guard deadline > now else { throw KoblingError.invalid("/answerDeadline", "The answer deadline, \(deadline), has passed.") }
-            guard let run = try Self.run(runId, db), run.roundId == roundId else { throw KoblingError.invalid("/runId", "The round has no such run.") }
-            guard run.status == .done else { throw KoblingError.conflict("The run is \(run.status.rawValue); only a finished run is published.") }
-            let result = try String.fetchOne(db, sql: "SELECT result FROM matchRun WHERE id = ?", arguments: [runId]) ?? "{}"
-            let groups = try JSONDecoder().decode(PublishedResult.self, from: Data(result.utf8)).groups
-
-            var proposals: [Proposal] = []
-            for group in groups {
-                guard let record = try PitchRecord.fetchOne(db, key: group.pitchId) else { continue }
-                let pitch = try record.pitch()
-                // A pitch withdrawn, closed or matched since the run is left out.
-                guard pitch.status == .approved else { continue }
-                let members = group.members.map(\.personId)
-                for personId in members where try PersonRecord.exists(db, key: personId) {
-                    let proposal = Proposal(
-                        id: self.ids.next("prp"), roundId: roundId, runId: runId, pitchId: pitch.id, pitchTitle: pitch.title,
-                        personId: personId, authorId: pitch.authorId, group: members, deadline: deadline, now: now)
-                    try ProposalRecord(proposal).insert(db)
-                    proposals.append(proposal)
-                }
-            }
-            round.status = .published
-            round.publishedRunId = runId
-            round.publishedAt = now
-            round.updatedAt = now
-            round.version += 1
-            try RoundRecord(round).update(db)
-
-            let people = try Self.recipients(Set(proposals.flatMap { [$0.personId, $0.authorId] + $0.group }), db)
-            var items: [String: [ProposalDigest.Item]] = [:]
-            for proposal in proposals {
-                let others = proposal.group.filter { $0 != proposal.personId }.compactMap { people[$0]?.name }
-                items[proposal.personId, default: []].append(.init(proposalId: proposal.id, pitchTitle: proposal.pitchTitle, asAuthor: false, others: others))
-                let name = people[proposal.personId]?.name ?? proposal.personId
-                items[proposal.authorId, default: []].append(.init(proposalId: proposal.id, pitchTitle: proposal.pitchTitle, asAuthor: true, others: [name]))
-            }
-            for (personId, list) in items.sorted(by: { $0.key < $1.key }) {
-                guard let compose, let recipient = people[personId], !recipient.email.isEmpty else { continue }
-                var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, deadline: deadline, items: list))
-                mail.dedupeKey = "round:\(roundId):proposals:\(personId)"
-                try self.enqueue(mail, db)
-            }
-            let payload = try Job.payload(RoundJobPayload(roundId: roundId))
-            _ = try self.enqueue(NewJob(kind: RoundJobKind.deadline, key: "\(RoundJobKind.deadline):\(roundId)", payload: payload,
-                                        dueAt: Timestamp.parse(deadline)), db)
-            if let due = Timestamp.parse(deadline).map({ $0 - 24 * 3600 }), due > date {
-                _ = try self.enqueue(NewJob(kind: RoundJobKind.reminder, key: "\(RoundJobKind.reminder):\(roundId)", payload: payload, dueAt: due), db)
+        let now = self.now
+        let date = clock.now()
+        var round = try Self.round(roundId, db)
+        if round.status == .published {
+            guard round.publishedRunId == runId else {
+                throw KoblingError.conflict("The round was published with run \(round.publishedRunId ?? "?"); it is published once.")
             }
             return round
+        }
+        guard let deadline = round.answerDeadline else {
+            throw KoblingError.invalid("/answerDeadline", "Set the round's answer deadline before publishing it.")
+        }
+        guard deadline > now else { throw KoblingError.invalid("/answerDeadline", "The answer deadline, \(deadline), has passed.") }
+        guard let run = try Self.run(runId, db), run.roundId == roundId else { throw KoblingError.invalid("/runId", "The round has no such run.") }
+        guard run.status == .done else { throw KoblingError.conflict("The run is \(run.status.rawValue); only a finished run is published.") }
+        let result = try String.fetchOne(db, sql: "SELECT result FROM matchRun WHERE id = ?", arguments: [runId]) ?? "{}"
+        let groups = try JSONDecoder().decode(PublishedResult.self, from: Data(result.utf8)).groups
+
+        var proposals: [Proposal] = []
+        for group in groups {
+            guard let record = try PitchRecord.fetchOne(db, key: group.pitchId) else { continue }
+            let pitch = try record.pitch()
+            // A pitch withdrawn, closed or matched since the run is left out.
+            guard pitch.status == .approved else { continue }
+            let members = group.members.map(\.personId)
+            for personId in members where try PersonRecord.exists(db, key: personId) {
+                let proposal = Proposal(
+                    id: self.ids.next("prp"), roundId: roundId, runId: runId, pitchId: pitch.id, pitchTitle: pitch.title,
+                    personId: personId, authorId: pitch.authorId, group: members, deadline: deadline, now: now)
+                try ProposalRecord(proposal).insert(db)
+                proposals.append(proposal)
+            }
+        }
+        round.status = .published
+        round.publishedRunId = runId
+        round.publishedAt = now
+        round.updatedAt = now
+        round.version += 1
+        try RoundRecord(round).update(db)
+
+        let people = try Self.recipients(Set(proposals.flatMap { [$0.personId, $0.authorId] + $0.group }), db)
+        var items: [String: [ProposalDigest.Item]] = [:]
+        for proposal in proposals {
+            let others = proposal.group.filter { $0 != proposal.personId }.compactMap { people[$0]?.name }
+            items[proposal.personId, default: []].append(.init(proposalId: proposal.id, pitchTitle: proposal.pitchTitle, asAuthor: false, others: others))
+            let name = people[proposal.personId]?.name ?? proposal.personId
+            items[proposal.authorId, default: []].append(.init(proposalId: proposal.id, pitchTitle: proposal.pitchTitle, asAuthor: true, others: [name]))
+        }
+        for (personId, list) in items.sorted(by: { $0.key < $1.key }) {
+            guard let compose, let recipient = people[personId], !recipient.email.isEmpty else { continue }
+            var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, deadline: deadline, items: list))
+            mail.dedupeKey = "round:\(roundId):proposals:\(personId)"
+            try self.enqueue(mail, db)
+        }
+        let payload = try Job.payload(RoundJobPayload(roundId: roundId))
+        _ = try self.enqueue(NewJob(kind: RoundJobKind.deadline, key: "\(RoundJobKind.deadline):\(roundId)", payload: payload,
+                                    dueAt: Timestamp.parse(deadline)), db)
+        if let due = Timestamp.parse(deadline).map({ $0 - 24 * 3600 }), due > date {
+            _ = try self.enqueue(NewJob(kind: RoundJobKind.reminder, key: "\(RoundJobKind.reminder):\(roundId)", payload: payload, dueAt: due), db)
+        }
+        return round
     }
 
     /// The caller's proposals, as the person proposed or as the pitch's author, newest first.
@@ -332,19 +332,18 @@ extension AppDatabase {
 
     /// The people among `ids` who have an account, with its address.
     static func recipients(_ ids: Set<String>, _ db: Database) throws -> [String: RoundMailRecipient] {
-        var result: [String: RoundMailRecipient] = [:]
-        let list = ids.sorted()
-        for start in stride(from: 0, to: list.count, by: 500) {
-            let chunk = Array(list[start..<min(start + 500, list.count)])
-            for row in try Row.fetchAll(db, sql: """
+        let rows = try inChunks(ids.sorted()) { chunk, marks in
+            try Row.fetchAll(db, sql: """
                 SELECT p.id, p.name, p.headline, a.email, a.emailVerifiedAt, a.language FROM person p LEFT JOIN account a ON a.id = p.accountId
-                WHERE p.id IN (\(databaseQuestionMarks(count: chunk.count)))
-                """, arguments: StatementArguments(chunk)) {
-                let id: String = row["id"]
-                result[id] = RoundMailRecipient(
-                    personId: id, name: row["name"], headline: row["headline"], email: row["email"] ?? "",
-                    verified: (row["emailVerifiedAt"] as String?) != nil, language: (row["language"] as String?).flatMap(PreferredLanguage.init(rawValue:)))
-            }
+                WHERE p.id IN (\(marks))
+                """, arguments: StatementArguments(chunk))
+        }
+        var result: [String: RoundMailRecipient] = [:]
+        for row in rows {
+            let id: String = row["id"]
+            result[id] = RoundMailRecipient(
+                personId: id, name: row["name"], headline: row["headline"], email: row["email"] ?? "",
+                verified: (row["emailVerifiedAt"] as String?) != nil, language: (row["language"] as String?).flatMap(PreferredLanguage.init(rawValue:)))
         }
         return result
     }

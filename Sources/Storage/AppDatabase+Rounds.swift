@@ -108,32 +108,32 @@ extension AppDatabase {
     }
 
     func queueRun(of round: Round, now: String, _ db: Database) throws -> RoundRun {
-            let roundId = round.id
-            try round.checkEditable()
-            if let active = try String.fetchOne(db, sql: "SELECT id FROM matchRun WHERE roundId = ? AND status IN ('queued', 'running')", arguments: [roundId]) {
-                throw KoblingError.conflict("The round's run \(active) has not finished; wait for it, then run again.")
-            }
-            let unfiltered = round.pitches.ids == nil && round.pitches.tags.isEmpty && round.pitches.roles.isEmpty && round.pitches.languages.isEmpty
-            let any = unfiltered
-                ? try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pitch WHERE status = 'approved')") ?? false
-                : try !Self.roundPitches(round, db).isEmpty
-            guard any else {
-                throw KoblingError.invalid("/pitches", "The round takes no approved pitch: approve some, or widen its selection.")
-            }
-            let solvers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person WHERE matchableSince IS NOT NULL") ?? 0
-            guard solvers > 0 else { throw KoblingError.invalid("/solvers", "Nobody has consented to be matched yet.") }
-            let runId = self.ids.next("run")
-            let job = try self.enqueue(NewJob(kind: RoundRun.jobKind, key: "round-run:\(runId)",
-                                              payload: try Job.payload(RoundRun.JobPayload(runId: runId)), maxAttempts: 3), db)
-            let run = RoundRun(id: runId, roundId: roundId, jobId: job.id, now: now)
-            do {
-                try db.execute(sql: """
-                    INSERT INTO matchRun (id, roundId, status, jobId, createdAt, settings, document) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [run.id, roundId, run.status.rawValue, job.id, now, JSONDocument.render(round), JSONDocument.render(run)])
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                throw KoblingError.conflict("The round has a run that has not finished; wait for it, then run again.")
-            }
-            return run
+        let roundId = round.id
+        try round.checkEditable()
+        if let active = try String.fetchOne(db, sql: "SELECT id FROM matchRun WHERE roundId = ? AND status IN ('queued', 'running')", arguments: [roundId]) {
+            throw KoblingError.conflict("The round's run \(active) has not finished; wait for it, then run again.")
+        }
+        let unfiltered = round.pitches.ids == nil && round.pitches.tags.isEmpty && round.pitches.roles.isEmpty && round.pitches.languages.isEmpty
+        let any = unfiltered
+            ? try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pitch WHERE status = 'approved')") ?? false
+            : try !Self.roundPitches(round, db).isEmpty
+        guard any else {
+            throw KoblingError.invalid("/pitches", "The round takes no approved pitch: approve some, or widen its selection.")
+        }
+        let solvers = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person WHERE matchableSince IS NOT NULL") ?? 0
+        guard solvers > 0 else { throw KoblingError.invalid("/solvers", "Nobody has consented to be matched yet.") }
+        let runId = self.ids.next("run")
+        let job = try self.enqueue(NewJob(kind: RoundRun.jobKind, key: "round-run:\(runId)",
+                                          payload: try Job.payload(RoundRun.JobPayload(runId: runId)), maxAttempts: 3), db)
+        let run = RoundRun(id: runId, roundId: roundId, jobId: job.id, now: now)
+        do {
+            try db.execute(sql: """
+                INSERT INTO matchRun (id, roundId, status, jobId, createdAt, settings, document) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, roundId, run.status.rawValue, job.id, now, JSONDocument.render(round), JSONDocument.render(run)])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw KoblingError.conflict("The round has a run that has not finished; wait for it, then run again.")
+        }
+        return run
     }
 
     public func runs(roundId: String, page: PageRequest) async throws -> DocumentList {
@@ -327,11 +327,8 @@ extension AppDatabase {
     static func roundPitches(_ round: Round, _ db: Database) throws -> [Pitch] {
         var records: [PitchRecord] = []
         if let ids = round.pitches.ids {
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                records += try PitchRecord.fetchAll(db, sql: """
-                    SELECT * FROM pitch WHERE status = 'approved' AND id IN (\(databaseQuestionMarks(count: chunk.count)))
-                    """, arguments: StatementArguments(chunk))
+            records = try Self.inChunks(ids) { chunk, marks in
+                try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND id IN (\(marks))", arguments: StatementArguments(chunk))
             }
         } else {
             records = try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved'")
@@ -340,6 +337,17 @@ extension AppDatabase {
     }
 
     // MARK: - Rows
+
+    /// `fetch` over `ids` 500 at a time (`marks` holds the chunk's placeholders), so that a
+    /// long list stays within every store's limit on bound parameters.
+    static func inChunks<T>(_ ids: [String], _ fetch: (_ chunk: [String], _ marks: String) throws -> [T]) rethrows -> [T] {
+        var result: [T] = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            result += try fetch(chunk, databaseQuestionMarks(count: chunk.count))
+        }
+        return result
+    }
 
     static func round(_ id: String, _ db: Database) throws -> Round {
         guard let record = try RoundRecord.fetchOne(db, key: id) else { throw KoblingError.notFound("No such match round.") }
@@ -367,11 +375,9 @@ extension AppDatabase {
             validator.add("/solvers/organisations/\(index)", "No such organisation.")
         }
         if let ids = round.pitches.ids {
-            var known: Set<String> = []
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                known.formUnion(try String.fetchAll(db, sql: "SELECT id FROM pitch WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk)))
-            }
+            let known = Set(try Self.inChunks(ids) { chunk, marks in
+                try String.fetchAll(db, sql: "SELECT id FROM pitch WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+            })
             for (index, id) in ids.enumerated() where !known.contains(id) { validator.add("/pitches/ids/\(index)", "No such pitch.") }
         }
         try validator.finish()
