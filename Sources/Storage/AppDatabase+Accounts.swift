@@ -187,6 +187,11 @@ public struct PersonalData: Sendable, Encodable {
     /// The pitches the person wrote (their documents), and those they said they are interested in.
     public var pitchDocuments: [String]
     public var interestedIn: [String]
+    /// Proposals made to the person or about their pitches, the collaborations that came of
+    /// them, and the conflicts of interest they declared.
+    public var proposalDocuments: [String]
+    public var collaborationDocuments: [String]
+    public var conflicts: [String]
 }
 
 /// One subscription as its owner sees it in an export.
@@ -217,9 +222,17 @@ extension AppDatabase {
             let personId = account.personId ?? ""
             let pitches = try String.fetchAll(db, sql: "SELECT document FROM pitch WHERE authorId = ? ORDER BY sortKey, id", arguments: [personId])
             let interest = try String.fetchAll(db, sql: "SELECT pitchId FROM pitchInterest WHERE personId = ? ORDER BY createdAt, pitchId", arguments: [personId])
+            let proposals = try String.fetchAll(db, sql: """
+                SELECT document FROM proposal WHERE personId = ?1 OR authorId = ?1 ORDER BY createdAt, id
+                """, arguments: [personId])
+            let collaborations = try String.fetchAll(db, sql: """
+                SELECT document FROM collaboration WHERE personId = ?1 OR authorId = ?1 ORDER BY createdAt, id
+                """, arguments: [personId])
+            let conflicts = try String.fetchAll(db, sql: "SELECT target FROM conflictOfInterest WHERE personId = ? ORDER BY target", arguments: [personId])
             return PersonalData(
                 account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
-                passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions, pitchDocuments: pitches, interestedIn: interest)
+                passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions, pitchDocuments: pitches, interestedIn: interest,
+                proposalDocuments: proposals, collaborationDocuments: collaborations, conflicts: conflicts)
         }
     }
 

@@ -200,6 +200,7 @@ import Testing
             let listed = try await client.request(.get, "/v1/people/\(researcher.personId)/conflicts", as: researcher).items()
             #expect(listed.map { $0["target"] as? String } == [pitches[0]])
             #expect(listed.map { $0["kind"] as? String } == ["pitch"])
+            #expect(try await client.request(.get, "/v1/me/export", as: researcher).json()["conflictsOfInterest"] as? [String] == [pitches[0]])
 
             let id = try #require(try await client.request(.post, "/v1/match-rounds", json: #"{"name":"Conflicts"}"#, as: organiser).json()["id"] as? String)
             let started = try await client.request(.post, "/v1/match-rounds/\(id)/runs", as: organiser)
@@ -351,6 +352,11 @@ import Testing
             #expect(try active.json()["status"] as? String == "active")
             let held = try await client.request(.post, "/v1/collaborations/\(collaborationId)/meeting", json: #"{"outcome":"held"}"#, as: people[0]).json()
             #expect(held["personMeeting"] as? String == "held")
+            // Both are in the researcher's export; the clinician's holds all three proposals.
+            let export = try await client.request(.get, "/v1/me/export", as: people[0]).json()
+            #expect((export["proposals"] as? [[String: Any]])?.map { $0["id"] as? String } == [proposalId])
+            #expect((export["collaborations"] as? [[String: Any]])?.map { $0["id"] as? String } == [collaborationId])
+            #expect((try await client.request(.get, "/v1/me/export", as: clinician).json()["proposals"] as? [Any])?.count == 3)
 
             let report = try await client.request(.get, "/v1/match-rounds/\(id)/report", as: organiser).json()
             #expect(report["pitchesCovered"] as? Int == 2)

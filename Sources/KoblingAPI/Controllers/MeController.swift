@@ -66,7 +66,9 @@ struct MeController {
             exportedAt: Timestamp.string(services.clock.now()), account: data.account,
             person: data.personDocument.map(JSONFragment.init), memberships: data.memberships, sessions: data.sessions,
             passwordChangedAt: data.passwordChangedAt, subscriptions: data.subscriptions,
-            pitches: data.pitchDocuments.map(JSONFragment.init), interestedInPitches: data.interestedIn)
+            pitches: data.pitchDocuments.map(JSONFragment.init), interestedInPitches: data.interestedIn,
+            proposals: data.proposalDocuments.map(JSONFragment.init), collaborations: data.collaborationDocuments.map(JSONFragment.init),
+            conflictsOfInterest: data.conflicts)
         return try JSONResponse.make(body, headers: [
             .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"kobling-export.json\"",
         ])
@@ -82,6 +84,9 @@ struct MeController {
         let subscriptions: [ListSubscription]
         let pitches: [JSONFragment]
         let interestedInPitches: [String]
+        let proposals: [JSONFragment]
+        let collaborations: [JSONFragment]
+        let conflictsOfInterest: [String]
     }
 
     /// The right to erasure: the account and its profile are deleted at once, not hidden.
