@@ -192,6 +192,8 @@ public struct PersonalData: Sendable, Encodable {
     public var proposalDocuments: [String]
     public var collaborationDocuments: [String]
     public var conflicts: [String]
+    /// Their meetings at matchmaking sessions.
+    public var meetingDocuments: [String]
 }
 
 /// One subscription as its owner sees it in an export.
@@ -229,10 +231,14 @@ extension AppDatabase {
                 SELECT document FROM collaboration WHERE personId = ?1 OR authorId = ?1 ORDER BY createdAt, id
                 """, arguments: [personId])
             let conflicts = try String.fetchAll(db, sql: "SELECT target FROM conflictOfInterest WHERE personId = ? ORDER BY target", arguments: [personId])
+            let meetings = try String.fetchAll(db, sql: """
+                SELECT document FROM sessionMeeting WHERE personId = ? ORDER BY startsAt, roundId, pitchId
+                """, arguments: [personId])
             return PersonalData(
                 account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
                 passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions, pitchDocuments: pitches, interestedIn: interest,
-                proposalDocuments: proposals, collaborationDocuments: collaborations, conflicts: conflicts)
+                proposalDocuments: proposals, collaborationDocuments: collaborations, conflicts: conflicts,
+                meetingDocuments: meetings)
         }
     }
 

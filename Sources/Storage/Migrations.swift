@@ -543,6 +543,26 @@ extension AppDatabase {
                 CREATE INDEX pitch_listed ON pitch(listed, sortKey, id);
                 """)
         }
+        migrator.registerMigration("v19 matchmaking sessions") { db in
+            // A published round's session (one a round, planned again in place) and each
+            // person's meetings in it, for the person's own schedule.
+            try db.execute(sql: """
+                CREATE TABLE sessionSchedule (
+                  roundId TEXT PRIMARY KEY REFERENCES matchRound(id) ON DELETE CASCADE,
+                  createdAt TEXT NOT NULL,
+                  document TEXT NOT NULL
+                );
+                CREATE TABLE sessionMeeting (
+                  roundId TEXT NOT NULL REFERENCES sessionSchedule(roundId) ON DELETE CASCADE,
+                  pitchId TEXT NOT NULL,
+                  personId TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+                  startsAt TEXT NOT NULL,
+                  document TEXT NOT NULL,
+                  PRIMARY KEY (roundId, pitchId, personId)
+                );
+                CREATE INDEX sessionMeeting_person ON sessionMeeting(personId, startsAt, roundId, pitchId);
+                """)
+        }
         return migrator
     }
 }

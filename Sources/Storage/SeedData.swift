@@ -1,3 +1,4 @@
+import Foundation
 import KoblingCore
 
 /// The demo community in `seed/`: read from JSON, loaded by `kobling seed`.
@@ -97,6 +98,30 @@ public struct SeedData: Decodable, Sendable {
         /// Whether its first run is published once done, and what people answered then.
         public var publish: Bool?
         public var answers: [SeedAnswer]?
+        /// The matchmaking session its published groups meet at.
+        public var session: SeedSession?
+    }
+
+    /// A session `inDays` days after seeding, its first slot at `hour` (UTC), then `slots` slots of
+    /// `slotMinutes` one after the other, with `tables` tables.
+    public struct SeedSession: Decodable, Sendable {
+        public var inDays: Int
+        public var hour: Int
+        public var slotMinutes: Int
+        public var slots: Int
+        public var tables: Int
+
+        /// The session's frame, from the day of `now`.
+        public func request(now: Date) -> SessionRequest {
+            let day = (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+            let first = Date(timeIntervalSince1970: day + Double(inDays * 86_400 + hour * 3_600))
+            let slots = (0..<slots).map { index in
+                SessionRequest.Slot(
+                    start: Timestamp.string(first.addingTimeInterval(Double(index * slotMinutes * 60))),
+                    end: Timestamp.string(first.addingTimeInterval(Double((index + 1) * slotMinutes * 60))))
+            }
+            return SessionRequest(slots: slots, tables: tables)
+        }
     }
 
     /// An answer to a seeded round's proposal of `person` to `pitch`, by either side, and what

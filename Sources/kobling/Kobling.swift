@@ -170,8 +170,17 @@ struct Seed: AsyncParsableCommand {
             ran += try await runner.runDue()
         }
         let outcomes = try await database.seedRoundOutcomes(data)
+        // Their matchmaking sessions, planned once.
+        let now = Date()
+        var sessions = 0
+        for round in data.rounds {
+            guard let session = round.session, try await database.scheduleDocument(roundId: round.id) == nil,
+                  try await database.round(id: round.id).status == .published else { continue }
+            _ = try await SessionPlanner.plan(session.request(now: now), roundId: round.id, database: database, now: Timestamp.string(now))
+            sessions += 1
+        }
         let skipped = outcomes.skipped > 0 ? " (\(outcomes.skipped) about pairs the run did not propose, skipped)" : ""
-        print("Seeded from \(from): \(report); \(ran) background jobs run; \(outcomes.answers) answers to proposals\(skipped).")
+        print("Seeded from \(from): \(report); \(ran) background jobs run; \(outcomes.answers) answers to proposals\(skipped); \(sessions) matchmaking sessions planned.")
     }
 }
 

@@ -271,6 +271,10 @@ import Testing
             #expect(try await client.request(.patch, "/v1/match-rounds/\(id)", json: #"{"answerDeadline":"\#(deadline)"}"#,
                                              as: organiser, contentType: "application/merge-patch+json").status == .ok)
             #expect(try await client.request(.post, "/v1/match-rounds/\(id)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser).status == .conflict)
+            // No session before the round is published.
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: """
+                {"slots":[{"start":"\(deadline)","end":"\(Timestamp.string(app.database.clock.now() + 4 * 24 * 3600))"}],"tables":1}
+                """, as: organiser).status == .conflict)
             _ = try await finishedRun(app, client, try #require(started.headers[.location]), as: organiser)
             let mailBefore = try await app.sentMail().count
 
@@ -320,6 +324,45 @@ import Testing
             // Final once introduced.
             #expect(try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":false}"#, as: people[0]).status == .conflict)
 
+            // The matchmaking session: the clinician is in both groups, so one slot holds one of
+            // them and names her as the reason; two slots hold both, in the first two.
+            let hour = Timestamp.string(app.database.clock.now() + 24 * 3600)
+            let later = Timestamp.string(app.database.clock.now() + 25 * 3600)
+            let end = Timestamp.string(app.database.clock.now() + 26 * 3600)
+            #expect(try await client.request(.get, "/v1/match-rounds/\(id)/schedule", as: organiser).status == .notFound)
+            let bad = try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: """
+                {"slots":[{"start":"\(hour)","end":"\(end)"},{"start":"\(later)","end":"\(end)"},{"start":"\(end)","end":"\(hour)"}],"tables":0}
+                """, as: organiser)
+            #expect(try bad.pointers().sorted() == ["/slots/1", "/slots/2/end", "/tables"], "\(bad.text)")
+            let oneSlot = try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: """
+                {"slots":[{"start":"\(hour)","end":"\(later)"}],"tables":2}
+                """, as: organiser).json()
+            let left = try #require(oneSlot["unplaced"] as? [[String: Any]])
+            #expect(left.count == 1)
+            #expect((left.first?["reason"] as? String)?.contains("Lene Holm is in another group") == true, "\(left)")
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: "{\"tables\":2}", as: people[0]).status == .forbidden)
+            let planned = try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: """
+                {"slots":[{"start":"\(later)","end":"\(end)"},{"start":"\(hour)","end":"\(later)"},{"start":"\(end)","end":"\(Timestamp.string(app.database.clock.now() + 27 * 3600))"}],"tables":2}
+                """, as: organiser).json()
+            #expect(planned["slotsUsed"] as? Int == 2)
+            #expect(planned["optimal"] as? Bool == true)
+            #expect((planned["unplaced"] as? [Any])?.isEmpty == true)
+            let slots = try #require(planned["slots"] as? [[String: Any]])
+            #expect(slots.map { $0["start"] as? String } == [hour, later, end], "slots in time order")
+            #expect(slots.map { ($0["meetings"] as? [Any])?.count } == [1, 1, 0])
+            #expect(try await client.request(.get, "/v1/match-rounds/\(id)/schedule", as: organiser).json()["createdAt"] as? String == planned["createdAt"] as? String)
+            #expect(try await client.request(.get, "/v1/match-rounds/\(id)/schedule", as: people[0]).status == .forbidden)
+            // Each person sees only their own meetings: the clinician both, in time order.
+            let alisMeetings = try await client.request(.get, "/v1/me/schedule", as: people[0]).items()
+            #expect(alisMeetings.map { $0["pitchId"] as? String } == [pitches[0]])
+            #expect((alisMeetings.first?["people"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Lene Holm", "Ali Rahimi"])
+            #expect(try await client.request(.get, "/v1/me/schedule", as: people[1]).items().map { $0["pitchId"] as? String } == [pitches[1]])
+            let lenes = try await client.request(.get, "/v1/me/schedule", as: clinician).items()
+            #expect(lenes.count == 2)
+            #expect(lenes.compactMap { $0["start"] as? String } == lenes.compactMap { $0["start"] as? String }.sorted())
+            #expect(try await client.request(.get, "/v1/me/schedule", as: people[3]).items().isEmpty)
+            #expect(try await client.request(.get, "/v1/me/schedule").status == .unauthorized)
+
             // The hearing researcher says no thanks.
             let hearing = try #require(try await client.request(.get, "/v1/me/proposals", as: people[1]).items().first)
             let declined = try await client.request(.post, "/v1/proposals/\(hearing["id"] as? String ?? "")/answer", json: #"{"interested":false}"#, as: people[1]).json()
@@ -356,6 +399,7 @@ import Testing
             let export = try await client.request(.get, "/v1/me/export", as: people[0]).json()
             #expect((export["proposals"] as? [[String: Any]])?.map { $0["id"] as? String } == [proposalId])
             #expect((export["collaborations"] as? [[String: Any]])?.map { $0["id"] as? String } == [collaborationId])
+            #expect((export["meetings"] as? [[String: Any]])?.map { $0["pitchId"] as? String } == [pitches[0]])
             #expect((try await client.request(.get, "/v1/me/export", as: clinician).json()["proposals"] as? [Any])?.count == 3)
 
             let report = try await client.request(.get, "/v1/match-rounds/\(id)/report", as: organiser).json()

@@ -21,6 +21,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     MatchRoundsController(services: services).addRoutes(to: routes)
     JobsController(services: services).addRoutes(to: routes)
     ProposalsController(services: services).addRoutes(to: routes)
+    SessionsController(services: services).addRoutes(to: routes)
     OutboxController(services: services).addRoutes(to: routes)
     ListsController(services: services).addRoutes(to: routes)
     NewsletterController(services: services).addRoutes(to: routes)
