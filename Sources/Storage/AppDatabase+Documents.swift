@@ -86,5 +86,10 @@ extension AppDatabase {
             try record.update(db, columns: ["document"])
         }
         try renderMemberships(where: "m.document = ''", [], db)
+        // Rounds stored before they had a kind (v20) match pitches, as their documents will say.
+        for var record in try RoundRecord.filter(sql: "document NOT LIKE '%\"kind\":%'").fetchAll(db) {
+            record.document = JSONDocument.render(try record.round())
+            try record.update(db, columns: ["document"])
+        }
     }
 }

@@ -31,6 +31,7 @@ public struct PitchFilter: Sendable, Equatable {
 extension AppDatabase {
     public func pitches(_ filter: PitchFilter, viewer: Viewer, page: PageRequest) async throws -> DocumentList {
         var query = ListQuery()
+        query.require("x.kind = ?", RoundKind.pitches.rawValue)
         Self.visible(to: viewer, alias: "x", &query)
         if let status = filter.status { query.require("x.status = ?", status.rawValue) }
         if let tag = filter.tag { query.require("EXISTS (SELECT 1 FROM pitchTag t WHERE t.pitchId = x.id AND t.tagId = ?)", tag) }
@@ -49,7 +50,7 @@ extension AppDatabase {
     /// A pitch's document, or nil when there is none the viewer may see.
     public func pitchDocument(id: String, viewer: Viewer) async throws -> StoredDocument? {
         var query = ListQuery()
-        query.require("x.id = ?", id)
+        query.require("x.id = ? AND x.kind = ?", id, RoundKind.pitches.rawValue)
         Self.visible(to: viewer, alias: "x", &query)
         return try await document(sql: "SELECT x.document, x.version FROM pitch x \(query.filterClause)", arguments: query.arguments)
     }
@@ -95,7 +96,7 @@ extension AppDatabase {
 
     public func deletePitch(id: String) async throws {
         try await write { db in
-            guard let record = try PitchRecord.fetchOne(db, key: id) else { throw KoblingError.notFound("No such pitch.") }
+            let record = try Self.pitchRecord(id, kind: .pitches, db)
             guard PitchStatus(rawValue: record.status)?.isDeletable ?? true else {
                 throw KoblingError.conflict("The pitch is \(record.status); it stays for the record. Close it instead.")
             }
@@ -112,7 +113,7 @@ extension AppDatabase {
         let now = self.now
         try await write { db in
             var query = ListQuery()
-            query.require("x.id = ?", pitchId)
+            query.require("x.id = ? AND x.kind = ?", pitchId, RoundKind.pitches.rawValue)
             Self.visible(to: viewer, alias: "x", &query)
             let row = try Row.fetchOne(db, sql: "SELECT x.status, x.authorId FROM pitch x \(query.filterClause)", arguments: query.arguments)
             guard let row else { throw KoblingError.notFound("No such pitch.") }
@@ -133,7 +134,7 @@ extension AppDatabase {
     public func setShortlisted(pitchId: String, personId: String, shortlisted: Bool) async throws {
         let now = self.now
         try await write { db in
-            guard let record = try PitchRecord.fetchOne(db, key: pitchId) else { throw KoblingError.notFound("No such pitch.") }
+            let record = try Self.pitchRecord(pitchId, kind: .pitches, db)
             guard shortlisted else {
                 try db.execute(sql: "DELETE FROM pitchShortlist WHERE pitchId = ? AND personId = ?", arguments: [pitchId, personId])
                 return
@@ -151,7 +152,7 @@ extension AppDatabase {
     public func pitchPeople(pitchId: String, shortlist: Bool) async throws -> [PitchPerson] {
         let table = shortlist ? "pitchShortlist" : "pitchInterest"
         return try await read { db in
-            guard try PitchRecord.exists(db, key: pitchId) else { throw KoblingError.notFound("No such pitch.") }
+            _ = try Self.pitchRecord(pitchId, kind: .pitches, db)
             return try Row.fetchAll(db, sql: """
                 SELECT m.personId, p.name, m.createdAt FROM \(table) m JOIN person p ON p.id = m.personId
                 WHERE m.pitchId = ? ORDER BY m.createdAt, m.personId
@@ -175,11 +176,19 @@ extension AppDatabase {
         }
     }
 
-    private func changePitch(
-        id: String, expectedVersion: Int?, _ change: @escaping @Sendable (Pitch) throws -> Pitch
+    /// The pitch of `kind` with the id; for another kind there is none (404).
+    static func pitchRecord(_ id: String, kind: RoundKind, _ db: Database) throws -> PitchRecord {
+        guard let record = try PitchRecord.fetchOne(db, key: id), record.kind == kind.rawValue else {
+            throw KoblingError.notFound(kind == .pitches ? "No such pitch." : "No such mentoring request.")
+        }
+        return record
+    }
+
+    func changePitch(
+        id: String, kind: RoundKind = .pitches, expectedVersion: Int?, _ change: @escaping @Sendable (Pitch) throws -> Pitch
     ) async throws -> Pitch {
         try await write { db in
-            guard let record = try PitchRecord.fetchOne(db, key: id) else { throw KoblingError.notFound("No such pitch.") }
+            let record = try Self.pitchRecord(id, kind: kind, db)
             let current = try record.pitch()
             if let expectedVersion, expectedVersion != current.version { throw KoblingError.preconditionFailed() }
             let updated = try change(current)
@@ -210,7 +219,7 @@ extension AppDatabase {
     }
 
     private func checkReferences(_ pitch: Pitch, _ db: Database) throws {
-        try checkTags(pitch.tags, pointer: "/tags", db)
+        try checkTags(pitch.tags, pointer: pitch.kind == .mentoring ? "/needs" : "/tags", db)
         if let domain = pitch.clinicalDomain { try checkTags([domain], pointer: "/clinicalDomain", db) }
         if let organisation = pitch.organisationId, try !OrganisationRecord.exists(db, key: organisation) {
             throw KoblingError.invalid("/organisationId", "No such organisation.")

@@ -65,9 +65,13 @@ extension AppDatabase {
             if current == rule { return }
             if let current { throw KoblingError.conflict("The pair is \(current == .lock ? "locked" : "blocked") in this round; lift that first.") }
             guard let record = try PitchRecord.fetchOne(db, key: pitchId) else { throw KoblingError.notFound("No such pitch.") }
-            guard try PersonRecord.exists(db, key: personId) else { throw KoblingError.notFound("No such person.") }
+            guard let person = try PersonRecord.fetchOne(db, key: personId) else { throw KoblingError.notFound("No such person.") }
             if rule == .lock {
                 let pitch = try record.pitch()
+                guard pitch.kind == round.kind else {
+                    throw KoblingError.invalid("/pitchId", round.kind == .mentoring
+                        ? "A mentoring round takes mentoring requests, not pitches." : "That is a mentoring request; the round takes pitches.")
+                }
                 guard pitch.status == .approved else {
                     throw KoblingError.invalid("/pitchId", "The pitch is \(pitch.status.rawValue); only approved pitches enter a round.")
                 }
@@ -80,8 +84,9 @@ extension AppDatabase {
                     throw KoblingError.invalid("/pitchId", "The pitch has \(pitchLocks) locked pairs already, as many as its group takes.")
                 }
                 let personLocks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM matchPairRule WHERE roundId = ? AND personId = ? AND rule = 'lock'", arguments: [roundId, personId]) ?? 0
-                guard personLocks < round.capacity else {
-                    throw KoblingError.invalid("/personId", "They have \(personLocks) locked pairs already, the round's capacity.")
+                let capacity = round.capacity(of: person.menteeCapacity)
+                guard personLocks < capacity else {
+                    throw KoblingError.invalid("/personId", "They have \(personLocks) locked pairs already, as many as they take in this round (\(capacity)).")
                 }
             }
             try db.execute(sql: """
@@ -278,7 +283,7 @@ extension AppDatabase {
         let decoder = JSONDecoder()
         var members: [RoundCommunity.Member] = []
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT id, roles, languages, headline, bio, availabilityHoursPerMonth FROM person
+            SELECT id, roles, languages, headline, bio, availabilityHoursPerMonth, menteeCapacity FROM person
             WHERE matchableSince IS NOT NULL ORDER BY id
             """)
         while let row = try rows.next() {
@@ -286,13 +291,17 @@ extension AppDatabase {
             let roles = Self.strings(row["roles"], decoder).compactMap(PersonRole.init(rawValue:))
             let personTags = tags[id] ?? []
             let personOrganisations = organisations[id] ?? []
-            guard let role = round.solvers.role(of: roles, tags: personTags, organisations: personOrganisations) else { continue }
+            guard let role = round.role(of: roles, tags: personTags, organisations: personOrganisations) else { continue }
+            // A mentor who takes no mentees now is left out of mentoring rounds.
+            let capacity = round.capacity(of: row["menteeCapacity"])
+            guard capacity > 0 else { continue }
             let text = [row["headline"] as String?, row["bio"] as String?].compactMap { $0 }.joined(separator: "\n")
             members.append(RoundCommunity.Member(
                 id: id, role: role, tags: personTags, text: text,
                 languages: Self.strings(row["languages"], decoder),
                 hoursPerMonth: row["availabilityHoursPerMonth"], organisations: personOrganisations,
-                interested: interested[id] ?? [], declined: personDeclined[id] ?? [], conflicts: conflicts[id] ?? []))
+                interested: interested[id] ?? [], declined: personDeclined[id] ?? [], conflicts: conflicts[id] ?? [],
+                capacity: capacity))
         }
         var locked: [RoundCommunity.Pair] = []
         var blocked: [RoundCommunity.Pair] = []
@@ -328,10 +337,11 @@ extension AppDatabase {
         var records: [PitchRecord] = []
         if let ids = round.pitches.ids {
             records = try Self.inChunks(ids) { chunk, marks in
-                try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND id IN (\(marks))", arguments: StatementArguments(chunk))
+                try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND kind = ? AND id IN (\(marks))",
+                                         arguments: [round.kind.rawValue] + StatementArguments(chunk))
             }
         } else {
-            records = try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved'")
+            records = try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND kind = ?", arguments: [round.kind.rawValue])
         }
         return try records.map { try $0.pitch() }.filter { round.pitches.ids != nil || round.pitches.admits($0) }.sorted { $0.id < $1.id }
     }

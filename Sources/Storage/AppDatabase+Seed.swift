@@ -26,7 +26,8 @@ extension AppDatabase {
                         id: seed.id, name: seed.name, headline: seed.headline, bio: seed.bio, roles: seed.roles, tags: seed.tags,
                         languages: seed.languages, region: seed.region, availabilityHoursPerMonth: seed.availabilityHoursPerMonth,
                         links: seed.links ?? [], matchableSince: seed.matchable == true ? now : nil,
-                        publicFields: seed.publicFields ?? PersonField.allCases, createdAt: now, updatedAt: now), accountId: nil, db)
+                        publicFields: seed.publicFields ?? PersonField.allCases, createdAt: now, updatedAt: now,
+                        menteeCapacity: seed.menteeCapacity), accountId: nil, db)
                     report.people += 1
                 }
                 for membership in seed.memberships ?? [] {
@@ -41,6 +42,11 @@ extension AppDatabase {
             for seed in data.pitches where try !PitchRecord.exists(db, key: seed.id) {
                 try self.insertPitch(try Self.seeded(seed, now: now), db)
                 report.pitches += 1
+            }
+            for seed in data.mentoring where try !PitchRecord.exists(db, key: seed.id) {
+                let blank = MentoringChanges.blank(id: seed.id, requesterId: seed.requester, now: now)
+                try self.insertPitch(try MentoringChanges.apply(seed.body, to: blank, creating: true, now: now), db)
+                report.mentoringRequests += 1
             }
             for seed in data.rounds {
                 var round: Round

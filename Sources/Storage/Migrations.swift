@@ -563,6 +563,16 @@ extension AppDatabase {
                 CREATE INDEX sessionMeeting_person ON sessionMeeting(personId, startsAt, roundId, pitchId);
                 """)
         }
+        migrator.registerMigration("v20 mentoring requests and mentors' capacity") { db in
+            // A mentoring request is a pitch of kind 'mentoring', never listed among the pitches;
+            // a mentor says how many mentees they take. Rounds gain a kind in their documents,
+            // rendered again when the database opens (renderMissingDocuments).
+            try db.execute(sql: """
+                ALTER TABLE person ADD COLUMN menteeCapacity INTEGER;
+                ALTER TABLE pitch ADD COLUMN kind TEXT NOT NULL DEFAULT 'pitches';
+                CREATE INDEX pitch_kind ON pitch(kind, status, createdAt, id);
+                """)
+        }
         return migrator
     }
 }

@@ -19,6 +19,7 @@ public struct SeedData: Decodable, Sendable {
         public var languages: [String]
         public var region: String?
         public var availabilityHoursPerMonth: Int?
+        public var menteeCapacity: Int?
         public var links: [Link]?
         public var matchable: Bool?
         public var publicFields: [PersonField]?
@@ -88,6 +89,25 @@ public struct SeedData: Decodable, Sendable {
         }
     }
 
+    /// A startup's mentoring request: its id, who asks, and the request as written through the
+    /// API (`MentoringChanges`); seeded open.
+    public struct SeedMentoringRequest: Decodable, Sendable {
+        public var id: String
+        public var requester: String
+        public var body: JSONValue
+
+        public init(from decoder: any Decoder) throws {
+            guard case .object(var fields) = try JSONValue(from: decoder),
+                  case .string(let id)? = fields.removeValue(forKey: "id"),
+                  case .string(let requester)? = fields.removeValue(forKey: "requester") else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "A mentoring request needs an id and a requester."))
+            }
+            self.id = id
+            self.requester = requester
+            body = .object(fields)
+        }
+    }
+
     /// A match round: its id, and its settings as written through the API; seeding queues a
     /// run of it (`kobling seed` runs it) unless it has one.
     public struct SeedRound: Decodable, Sendable {
@@ -142,12 +162,14 @@ public struct SeedData: Decodable, Sendable {
     public var people: [SeedPerson]
     public var newsletter: SeedNewsletter?
     public var pitches: [SeedPitch]
+    public var mentoring: [SeedMentoringRequest]
     public var rounds: [SeedRound]
 
     public init(
         tags: [Tag], organisations: [SeedOrganisation], people: [SeedPerson], newsletter: SeedNewsletter? = nil, pitches: [SeedPitch] = [],
-        rounds: [SeedRound] = []
+        rounds: [SeedRound] = [], mentoring: [SeedMentoringRequest] = []
     ) {
+        self.mentoring = mentoring
         self.rounds = rounds
         self.tags = tags
         self.organisations = organisations
@@ -168,12 +190,13 @@ public struct SeedReport: Sendable, Equatable, CustomStringConvertible {
     public var subscribers = 0
     public var issues = 0
     public var pitches = 0
+    public var mentoringRequests = 0
     public var rounds = 0
     public var runs = 0
 
     public var description: String {
         "added \(tags) tags, \(organisations) organisations, \(people) people, \(memberships) memberships, "
             + "\(lists) mailing lists, \(subscribers) subscribers, \(issues) newsletter issues, \(pitches) pitches, "
-            + "\(rounds) match rounds, \(runs) round runs queued"
+            + "\(mentoringRequests) mentoring requests, \(rounds) match rounds, \(runs) round runs queued"
     }
 }

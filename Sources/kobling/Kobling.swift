@@ -150,7 +150,7 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Load the demo community; running it twice changes nothing.")
     @OptionGroup var common: CommonOptions
-    @Option(help: "The folder with tags.json, organisations.json, people.json, newsletter.json, pitches.json and rounds.json.") var from = "seed"
+    @Option(help: "The folder with tags.json, organisations.json, people.json, newsletter.json, pitches.json, mentoring.json and rounds.json.") var from = "seed"
 
     func run() async throws {
         let configuration = try common.configuration()
@@ -212,7 +212,8 @@ enum SeedFiles {
             people: try read("people.json", as: [SeedData.SeedPerson].self),
             newsletter: newsletter,
             pitches: hasPitches ? try read("pitches.json", as: [SeedData.SeedPitch].self) : [],
-            rounds: exists("rounds.json") ? try read("rounds.json", as: [SeedData.SeedRound].self) : [])
+            rounds: exists("rounds.json") ? try read("rounds.json", as: [SeedData.SeedRound].self) : [],
+            mentoring: exists("mentoring.json") ? try read("mentoring.json", as: [SeedData.SeedMentoringRequest].self) : [])
     }
 }
 

@@ -125,9 +125,13 @@ import Yams
                 let pitch = try await client.request(
                     .post, "/v1/pitches", json: #"{"title":"Walk","problem":"A problem to walk.","language":"en"}"#, as: owner
                 ).json()["id"] as! String
+                let mentoring = try await client.request(
+                    .post, "/v1/mentoring-requests", json: #"{"title":"Walk","text":"A need to walk.","language":"en"}"#, as: owner
+                ).json()["id"] as! String
                 let id = operation.path.hasPrefix("/v1/people") ? owner.personId
                     : operation.path.hasPrefix("/v1/organisations") ? organisation
-                    : operation.path.hasPrefix("/v1/pitches") ? pitch : "walk-tag"
+                    : operation.path.hasPrefix("/v1/pitches") ? pitch
+                    : operation.path.hasPrefix("/v1/mentoring-requests") ? mentoring : "walk-tag"
                 let uri = operation.path
                     .replacingOccurrences(of: "{id}", with: id)
                     .replacingOccurrences(of: "{personId}", with: owner.personId)

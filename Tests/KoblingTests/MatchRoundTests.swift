@@ -431,4 +431,85 @@ import Testing
             #expect(arrivals.filter { $0.envelope.to == ["ali@dtu.dk"] }.count >= 3, "verification, proposals and introduction")
         }
     }
+
+    /// A startup asks for a mentor; a mentoring round matches mentors only, each within the
+    /// mentees they take, and runs the same proposals and introductions as a round of pitches.
+    @Test func aMentoringRoundMatchesMentorsToStartupsRequests() async throws {
+        try await withCommunity { app, client, community in
+            let (organiser, pitches, people) = (community.organiser, community.pitches, community.people)
+            let startup = people[2]
+            var mentors: [Member] = []
+            for (email, name, capacity) in [("eva@mentor.dk", "Eva Mentor", 2), ("karl@mentor.dk", "Karl Mentor", 0)] {
+                let mentor = try await app.verifiedSignup(client, email, name: name)
+                let edited = try await client.request(.patch, "/v1/people/\(mentor.personId)", json: """
+                    {"roles":["mentor"],"tags":["eye-tracking"],"bio":"Mentor for eye tracking startups.","languages":["en"],"matchable":true,"menteeCapacity":\(capacity)}
+                    """, as: mentor, contentType: "application/merge-patch+json")
+                #expect(edited.status == .ok, "\(edited.text)")
+                #expect(try edited.json()["menteeCapacity"] as? Int == capacity)
+                mentors.append(mentor)
+            }
+            let tooMany = try await client.request(.patch, "/v1/people/\(mentors[0].personId)", json: #"{"menteeCapacity":51}"#,
+                                                   as: mentors[0], contentType: "application/merge-patch+json")
+            #expect(try tooMany.pointers() == ["/menteeCapacity"])
+
+            // The startup asks; bad requests are named.
+            let missing = try await client.request(.post, "/v1/mentoring-requests", json: #"{"title":"Help","language":"xx","needs":["nope"]}"#, as: startup)
+            #expect(try missing.pointers().sorted() == ["/language", "/text"], "\(missing.text)")
+            let unknownTag = try await client.request(.post, "/v1/mentoring-requests", json: #"{"title":"Help","text":"Eye tracking","language":"en","needs":["nope"]}"#, as: startup)
+            #expect(try unknownTag.pointers().first?.hasPrefix("/needs") == true, "\(unknownTag.text)")
+            let created = try await client.request(.post, "/v1/mentoring-requests", json: """
+                {"title":"Eye tracking hardware","text":"We need advice on eye tracking cameras for patients.","language":"en","needs":["eye-tracking"],"hoursWanted":3}
+                """, as: startup)
+            #expect(created.status == .created, "\(created.text)")
+            let request = try created.json()
+            let requestId = try #require(request["id"] as? String)
+            #expect(request["status"] as? String == "open")
+            #expect(request["requesterId"] as? String == startup.personId)
+
+            // Members see it; it is no pitch.
+            #expect(try await client.request(.get, "/v1/mentoring-requests", as: people[0]).items().map { $0["id"] as? String } == [requestId])
+            #expect(try await client.request(.get, "/v1/mentoring-requests").status == .unauthorized)
+            #expect(try await client.request(.get, "/v1/pitches", as: organiser).items().allSatisfy { $0["id"] as? String != requestId })
+            #expect(try await client.request(.get, "/v1/pitches/\(requestId)", as: organiser).status == .notFound)
+            #expect(try await client.request(.patch, "/v1/mentoring-requests/\(requestId)", json: #"{"hoursWanted":4}"#, as: people[0],
+                                             contentType: "application/merge-patch+json").status == .forbidden)
+            let changed = try await client.request(.patch, "/v1/mentoring-requests/\(requestId)", json: #"{"hoursWanted":4}"#, as: startup,
+                                                   contentType: "application/merge-patch+json").json()
+            #expect(changed["hoursWanted"] as? Int == 4)
+            #expect(changed["status"] as? String == "open")
+
+            // A mentoring round: the mentor who takes mentees, not the one who takes none, nor the
+            // eye-tracking researcher; a pitch cannot be locked into it.
+            let deadline = Timestamp.string(app.database.clock.now() + 3 * 24 * 3600)
+            let round = try await client.request(.post, "/v1/match-rounds", json: """
+                {"name":"Mentorer 2026","kind":"mentoring","answerDeadline":"\(deadline)"}
+                """, as: organiser).json()
+            #expect(round["kind"] as? String == "mentoring")
+            let roundId = try #require(round["id"] as? String)
+            let lock = try await client.request(.put, "/v1/match-rounds/\(roundId)/locks/\(pitches[0])/\(mentors[0].personId)", as: organiser)
+            #expect(try lock.pointers() == ["/pitchId"])
+            let started = try await client.request(.post, "/v1/match-rounds/\(roundId)/runs", as: organiser)
+            let run = try await finishedRun(app, client, try #require(started.headers[.location]), as: organiser)
+            #expect(run["status"] as? String == "done", "\(run)")
+            let groups = try #require((run["result"] as? [String: Any])?["groups"] as? [[String: Any]])
+            #expect(groups.map { $0["pitchId"] as? String } == [requestId])
+            #expect((groups.first?["members"] as? [[String: Any]])?.map { $0["personId"] as? String } == [mentors[0].personId])
+
+            // Published: the same opt-in and introduction; the request is matched.
+            let runId = try #require(run["id"] as? String)
+            #expect(try await client.request(.post, "/v1/match-rounds/\(roundId)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser).status == .ok)
+            let proposal = try #require(try await client.request(.get, "/v1/me/proposals", as: mentors[0]).items().first)
+            let proposalId = try #require(proposal["id"] as? String)
+            #expect(try await client.request(.get, "/v1/me/proposals", as: startup).items().map { $0["id"] as? String } == [proposalId])
+            _ = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true}"#, as: mentors[0])
+            let both = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true}"#, as: startup).json()
+            #expect(both["status"] as? String == "introduced")
+            #expect(try await client.request(.get, "/v1/mentoring-requests/\(requestId)", as: startup).json()["status"] as? String == "matched")
+            #expect(try await client.request(.get, "/v1/collaborations", as: mentors[0]).items().count == 1)
+            // Matched: no longer withdrawn, but closed.
+            #expect(try await client.request(.post, "/v1/mentoring-requests/\(requestId)/withdraw", as: startup).status == .conflict)
+            let closed = try await client.request(.post, "/v1/mentoring-requests/\(requestId)/close", as: startup).json()
+            #expect(closed["status"] as? String == "closed")
+        }
+    }
 }

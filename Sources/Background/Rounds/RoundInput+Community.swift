@@ -32,7 +32,7 @@ extension RoundInput {
             MatchSolver(
                 id: member.id, role: member.role.rawValue, organisation: member.organisations.first, tags: member.tags,
                 text: member.text, textLanguage: member.languages.first == "da" ? .danish : .english,
-                languages: member.languages, hoursPerMonth: member.hoursPerMonth.map(Double.init), capacity: round.capacity,
+                languages: member.languages, hoursPerMonth: member.hoursPerMonth.map(Double.init), capacity: member.capacity,
                 consents: true, interested: member.interested, declined: member.declined,
                 conflicts: member.conflicts + member.organisations.dropFirst())
         }

@@ -18,6 +18,7 @@ public func buildRouter(_ services: AppServices) -> (router: Router<KoblingConte
     OrganisationsController(services: services).addRoutes(to: routes)
     TagsController(services: services).addRoutes(to: routes)
     PitchesController(services: services).addRoutes(to: routes)
+    MentoringController(services: services).addRoutes(to: routes)
     MatchRoundsController(services: services).addRoutes(to: routes)
     JobsController(services: services).addRoutes(to: routes)
     ProposalsController(services: services).addRoutes(to: routes)

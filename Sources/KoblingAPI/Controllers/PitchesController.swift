@@ -39,17 +39,23 @@ struct PitchesController {
 
     /// A member pitches as themself; an organiser may pitch on a clinician's behalf (`authorId`).
     @Sendable func create(_ request: Request, context: KoblingContext) async throws -> Response {
-        let caller = try context.requireCaller()
         var body = try await RequestBody.json(request, context: context)
-        var authorId = caller.personId
-        if case .object(var fields) = body, let named = fields.removeValue(forKey: "authorId") {
-            guard caller.isOrganiser else { throw KoblingError.forbidden("Only organisers may pitch on someone's behalf.") }
-            guard case .string(let id) = named else { throw KoblingError.invalid("/authorId", "Expected a person's id.") }
-            authorId = id
+        let authorId = try Self.writer(of: &body, field: "authorId", caller: try context.requireCaller())
+        return try respond(try await database.createPitch(body, authorId: authorId), status: .created)
+    }
+
+    /// Who writes what `body` creates: the caller's own profile, or, for an organiser writing on
+    /// someone's behalf, the person `field` names (taken out of the body).
+    static func writer(of body: inout JSONValue, field: String, caller: Caller) throws -> String {
+        var writer = caller.personId
+        if case .object(var fields) = body, let named = fields.removeValue(forKey: field) {
+            guard caller.isOrganiser else { throw KoblingError.forbidden("Only organisers may write on someone's behalf.") }
+            guard case .string(let id) = named else { throw KoblingError.invalid("/\(field)", "Expected a person's id.") }
+            writer = id
             body = .object(fields)
         }
-        guard let authorId else { throw KoblingError.conflict("Your account has no profile to pitch from.") }
-        return try respond(try await database.createPitch(body, authorId: authorId), status: .created)
+        guard let writer else { throw KoblingError.conflict("Your account has no profile to write from.") }
+        return writer
     }
 
     @Sendable func show(_ request: Request, context: KoblingContext) async throws -> Response {

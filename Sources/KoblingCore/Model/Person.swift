@@ -30,6 +30,9 @@ public struct Person: Codable, Equatable, Sendable {
     public var languages: [String]
     public var region: String?
     public var availabilityHoursPerMonth: Int?
+    /// How many startups a mentor takes on at once in mentoring rounds (0: none now); unset, the
+    /// round's capacity holds.
+    public var menteeCapacity: Int?
     public var links: [Link]
     /// Consent to be matched to pitches; nil when not given.
     public var matchableSince: String?
@@ -44,8 +47,9 @@ public struct Person: Codable, Equatable, Sendable {
         id: String, name: String, headline: String? = nil, bio: String? = nil, roles: [PersonRole] = [],
         tags: [String] = [], languages: [String] = [], region: String? = nil, availabilityHoursPerMonth: Int? = nil,
         links: [Link] = [], matchableSince: String? = nil, publicFields: [PersonField] = Person.defaultPublicFields,
-        createdAt: String, updatedAt: String, version: Int = 1
+        createdAt: String, updatedAt: String, version: Int = 1, menteeCapacity: Int? = nil
     ) {
+        self.menteeCapacity = menteeCapacity
         self.id = id
         self.name = name
         self.headline = headline

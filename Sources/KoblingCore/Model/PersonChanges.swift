@@ -2,7 +2,7 @@
 /// taxonomy by the caller, which knows it.
 public enum PersonChanges {
     public static let fields: Set<String> = [
-        "name", "headline", "bio", "roles", "tags", "languages", "region", "availabilityHoursPerMonth",
+        "name", "headline", "bio", "roles", "tags", "languages", "region", "availabilityHoursPerMonth", "menteeCapacity",
         "links", "matchable", "publicFields",
     ]
 
@@ -15,6 +15,7 @@ public enum PersonChanges {
         patch.string("bio", nullable: true, maxLength: 10_000).apply(to: &result.bio)
         patch.string("region", nullable: true, maxLength: 100).apply(to: &result.region)
         patch.integer("availabilityHoursPerMonth", nullable: true, range: 0...744).apply(to: &result.availabilityHoursPerMonth)
+        patch.integer("menteeCapacity", nullable: true, range: 0...50).apply(to: &result.menteeCapacity)
         if case .set(let roles) = patch.strings("roles", maxCount: PersonRole.allCases.count, maxLength: 40) {
             result.roles = enumValues(roles, pointer: "/roles", validator: &patch.validator)
         }

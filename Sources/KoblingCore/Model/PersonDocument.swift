@@ -14,6 +14,7 @@ public enum PersonDocument {
         let languages: [String]
         let region: String?
         let availabilityHoursPerMonth: Int?
+        let menteeCapacity: Int?
         let links: [Link]
         let matchable: Bool
         let matchableSince: String?
@@ -39,7 +40,7 @@ public enum PersonDocument {
         render(Full(
             id: person.id, name: person.name, headline: person.headline, bio: person.bio, roles: person.roles,
             tags: person.tags, languages: person.languages, region: person.region,
-            availabilityHoursPerMonth: person.availabilityHoursPerMonth, links: person.links,
+            availabilityHoursPerMonth: person.availabilityHoursPerMonth, menteeCapacity: person.menteeCapacity, links: person.links,
             matchable: person.matchableSince != nil, matchableSince: person.matchableSince,
             publicFields: person.publicFields, createdAt: person.createdAt, updatedAt: person.updatedAt))
     }

@@ -32,6 +32,10 @@ public struct Pitch: Codable, Equatable, Sendable {
     public var approvedAt: String?
     /// Not in the JSON: the stored row's version, set by Storage after decoding.
     public var version = 1
+    /// Not in the JSON: the rounds it enters. A startup's mentoring request is kept as a pitch
+    /// for a mentor (`MentoringRequest` is how it is shown), so that a mentoring round runs on
+    /// the same engine, proposals and introductions; it is never listed among the pitches.
+    public var kind: RoundKind = .pitches
 
     enum CodingKeys: String, CodingKey {
         case id, title, problem, language, clinicalDomain, tags, roles, dataDescription, languages, requiresSharedLanguage

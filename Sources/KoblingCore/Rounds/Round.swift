@@ -5,6 +5,9 @@
 public struct Round: Codable, Equatable, Sendable {
     public var id: String
     public var name: String
+    /// What the round matches: people to clinicians' pitches, or mentors to startups' mentoring
+    /// requests.
+    public var kind: RoundKind
     public var pitches: PitchSelection
     public var solvers: SolverSelection
     /// Every group's least and largest size; nil keeps each pitch's own.
@@ -33,7 +36,7 @@ public struct Round: Codable, Equatable, Sendable {
     public var version = 1
 
     enum CodingKeys: String, CodingKey {
-        case id, name, pitches, solvers, groupSize, capacity, roleBonus, requireRoles, weights, candidatesPerPitch, mode
+        case id, name, kind, pitches, solvers, groupSize, capacity, roleBonus, requireRoles, weights, candidatesPerPitch, mode
         case fitFloor, answerDeadline, status, publishedRunId, createdAt, updatedAt, publishedAt
     }
 
@@ -46,6 +49,7 @@ public struct Round: Codable, Equatable, Sendable {
     public init(id: String, name: String, now: String) {
         self.id = id
         self.name = name
+        kind = .pitches
         pitches = PitchSelection()
         solvers = SolverSelection()
         capacity = 1
@@ -64,6 +68,7 @@ public struct Round: Codable, Equatable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)
+        try container.encode(kind, forKey: .kind)
         try container.encode(pitches, forKey: .pitches)
         try container.encode(solvers, forKey: .solvers)
         try container.encode(groupSize, forKey: .groupSize)
@@ -80,6 +85,30 @@ public struct Round: Codable, Equatable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(publishedAt, forKey: .publishedAt)
+    }
+
+    /// Rounds stored before they had a kind match pitches.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        kind = try c.decodeIfPresent(RoundKind.self, forKey: .kind) ?? .pitches
+        pitches = try c.decode(PitchSelection.self, forKey: .pitches)
+        solvers = try c.decode(SolverSelection.self, forKey: .solvers)
+        groupSize = try c.decodeIfPresent(GroupSize.self, forKey: .groupSize)
+        capacity = try c.decode(Int.self, forKey: .capacity)
+        roleBonus = try c.decode(Int.self, forKey: .roleBonus)
+        requireRoles = try c.decode(Bool.self, forKey: .requireRoles)
+        weights = try c.decode([String: Double].self, forKey: .weights)
+        candidatesPerPitch = try c.decode(Int.self, forKey: .candidatesPerPitch)
+        mode = try c.decode(RoundMode.self, forKey: .mode)
+        fitFloor = try c.decode(Double.self, forKey: .fitFloor)
+        answerDeadline = try c.decodeIfPresent(String.self, forKey: .answerDeadline)
+        status = try c.decode(RoundStatus.self, forKey: .status)
+        publishedRunId = try c.decodeIfPresent(String.self, forKey: .publishedRunId)
+        createdAt = try c.decode(String.self, forKey: .createdAt)
+        updatedAt = try c.decode(String.self, forKey: .updatedAt)
+        publishedAt = try c.decodeIfPresent(String.self, forKey: .publishedAt)
     }
 
     /// Settings change only before the round is published.
@@ -131,6 +160,10 @@ public struct SolverSelection: Codable, Equatable, Sendable {
 
     /// The roles this round matches, in the order a person's role is chosen by.
     public var matchedRoles: [PersonRole] { roles.isEmpty ? Self.solving : Self.solving.filter(roles.contains) }
+}
+
+public enum RoundKind: String, Codable, CaseIterable, Sendable {
+    case pitches, mentoring
 }
 
 public enum RoundMode: String, Codable, CaseIterable, Sendable {

@@ -4,7 +4,7 @@ import Foundation
 /// pitch ids are the caller's to check, which knows them.
 public enum RoundChanges {
     public static let fields: Set<String> = [
-        "name", "pitches", "solvers", "groupSize", "capacity", "roleBonus", "requireRoles", "weights",
+        "name", "kind", "pitches", "solvers", "groupSize", "capacity", "roleBonus", "requireRoles", "weights",
         "candidatesPerPitch", "mode", "fitFloor", "answerDeadline",
     ]
 
@@ -12,6 +12,13 @@ public enum RoundChanges {
         var patch = try MergePatch(body, allowed: fields)
         var result = round
         if case .set(let name) = patch.string("name", maxLength: 200, allowEmpty: false, required: creating) { result.name = name }
+        if case .set(let raw) = patch.string("kind", maxLength: 20) {
+            if let kind = RoundKind(rawValue: raw) {
+                result.kind = kind
+            } else {
+                patch.validator.add("/kind", "Expected pitches or mentoring.")
+            }
+        }
         if let raw = patch.raw("pitches") { result.pitches = readPitches(raw, onto: result.pitches, validator: &patch.validator) }
         if let raw = patch.raw("solvers") { result.solvers = readSolvers(raw, onto: result.solvers, validator: &patch.validator) }
         switch patch.raw("groupSize") {

@@ -33,11 +33,15 @@ public struct RoundCommunity: Sendable {
         public var declined: [String]
         /// Declared conflicts of interest (pitch or organisation ids), and the pitches they wrote.
         public var conflicts: [String]
+        /// The most groups they join in this round.
+        public var capacity: Int
 
         public init(
             id: String, role: PersonRole, tags: [String] = [], text: String = "", languages: [String] = [], hoursPerMonth: Int? = nil,
-            organisations: [String] = [], interested: [String] = [], declined: [String] = [], conflicts: [String] = []
+            organisations: [String] = [], interested: [String] = [], declined: [String] = [], conflicts: [String] = [],
+            capacity: Int = 1
         ) {
+            self.capacity = capacity
             self.id = id
             self.role = role
             self.tags = tags
@@ -80,11 +84,26 @@ public struct RoundCommunity: Sendable {
     }
 }
 
+extension Round {
+    /// The role a person with `roles`, `tags` and `organisations` takes in the round, or nil when
+    /// it does not match them: a mentoring round matches mentors only, narrowed by the
+    /// selection's tags and organisations.
+    public func role(of roles: [PersonRole], tags: [String], organisations: [String]) -> PersonRole? {
+        solvers.role(of: roles, tags: tags, organisations: organisations, among: kind == .mentoring ? [.mentor] : solvers.matchedRoles)
+    }
+
+    /// How many groups a member joins: in a mentoring round, the mentees a mentor takes (their
+    /// own number, else the round's); otherwise the round's capacity.
+    public func capacity(of menteeCapacity: Int?) -> Int {
+        kind == .mentoring ? menteeCapacity ?? capacity : capacity
+    }
+}
+
 extension SolverSelection {
     /// The role a person with `roles`, `tags` and `organisations` takes in a round of this
-    /// selection, or nil when the round does not match them.
-    public func role(of roles: [PersonRole], tags: [String], organisations: [String]) -> PersonRole? {
-        guard let role = matchedRoles.first(where: roles.contains) else { return nil }
+    /// selection, the first of `among` they have, or nil when the round does not match them.
+    public func role(of roles: [PersonRole], tags: [String], organisations: [String], among: [PersonRole]) -> PersonRole? {
+        guard let role = among.first(where: roles.contains) else { return nil }
         if !self.tags.isEmpty && !tags.contains(where: self.tags.contains) { return nil }
         if !self.organisations.isEmpty && !organisations.contains(where: self.organisations.contains) { return nil }
         return role

@@ -15,6 +15,7 @@ struct PersonRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var languages: String
     var region: String?
     var availabilityHoursPerMonth: Int?
+    var menteeCapacity: Int?
     var links: String
     var matchableSince: String?
     var publicFields: String
@@ -35,6 +36,7 @@ struct PersonRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         languages = JSONText.encode(person.languages)
         region = person.region
         availabilityHoursPerMonth = person.availabilityHoursPerMonth
+        menteeCapacity = person.menteeCapacity
         links = JSONText.encode(person.links)
         matchableSince = person.matchableSince
         publicFields = JSONText.encode(person.publicFields)
@@ -51,7 +53,7 @@ struct PersonRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
             languages: JSONText.decode(languages) ?? [], region: region,
             availabilityHoursPerMonth: availabilityHoursPerMonth, links: JSONText.decode(links) ?? [],
             matchableSince: matchableSince, publicFields: JSONText.decode(publicFields) ?? [],
-            createdAt: createdAt, updatedAt: updatedAt, version: version)
+            createdAt: createdAt, updatedAt: updatedAt, version: version, menteeCapacity: menteeCapacity)
     }
 }
 

@@ -19,6 +19,8 @@ struct PitchRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var version: Int
     /// 1 while the pitch is approved or matched: what lists show to members and visitors.
     var listed: Int
+    /// The kind of round it enters (`RoundKind`): pitches, or a startup's mentoring request.
+    var kind: String
     var document: String
 
     init(_ pitch: Pitch) {
@@ -33,7 +35,8 @@ struct PitchRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
         createdAt = pitch.createdAt
         updatedAt = pitch.updatedAt
         version = pitch.version
-        listed = pitch.status.isListed ? 1 : 0
+        listed = pitch.status.isListed && pitch.kind == .pitches ? 1 : 0
+        kind = pitch.kind.rawValue
         document = JSONDocument.render(pitch)
     }
 
@@ -41,6 +44,7 @@ struct PitchRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     func pitch() throws -> Pitch {
         var pitch = try JSONDecoder().decode(Pitch.self, from: Data(document.utf8))
         pitch.version = version
+        pitch.kind = RoundKind(rawValue: kind) ?? .pitches
         return pitch
     }
 }
