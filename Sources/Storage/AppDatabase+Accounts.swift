@@ -194,6 +194,8 @@ public struct PersonalData: Sendable, Encodable {
     public var conflicts: [String]
     /// Their meetings at matchmaking sessions.
     public var meetingDocuments: [String]
+    /// The mentoring requests they made.
+    public var mentoringRequestDocuments: [String]
 }
 
 /// One subscription as its owner sees it in an export.
@@ -222,7 +224,11 @@ extension AppDatabase {
                 arguments: [accountId, account.emailVerified, account.email]
             ).map { ListSubscription(listId: $0["listId"], listName: $0["listName"], subscriber: Subscriber($0)) }
             let personId = account.personId ?? ""
-            let pitches = try String.fetchAll(db, sql: "SELECT document FROM pitch WHERE authorId = ? ORDER BY sortKey, id", arguments: [personId])
+            let pitches = try String.fetchAll(db, sql: "SELECT document FROM pitch WHERE authorId = ? AND kind = ? ORDER BY sortKey, id",
+                                              arguments: [personId, RoundKind.pitches.rawValue])
+            let mentoring = try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE authorId = ? AND kind = ? ORDER BY createdAt, id",
+                                                     arguments: [personId, RoundKind.mentoring.rawValue])
+                .map { JSONDocument.render(MentoringRequest(try $0.pitch())) }
             let interest = try String.fetchAll(db, sql: "SELECT pitchId FROM pitchInterest WHERE personId = ? ORDER BY createdAt, pitchId", arguments: [personId])
             let proposals = try String.fetchAll(db, sql: """
                 SELECT document FROM proposal WHERE personId = ?1 OR authorId = ?1 ORDER BY createdAt, id
@@ -238,7 +244,7 @@ extension AppDatabase {
                 account: account, personDocument: personDocument, memberships: memberships, sessions: sessions,
                 passwordChangedAt: record.passwordChangedAt, subscriptions: subscriptions, pitchDocuments: pitches, interestedIn: interest,
                 proposalDocuments: proposals, collaborationDocuments: collaborations, conflicts: conflicts,
-                meetingDocuments: meetings)
+                meetingDocuments: meetings, mentoringRequestDocuments: mentoring)
         }
     }
 

@@ -510,6 +510,10 @@ import Testing
             #expect(try await client.request(.post, "/v1/mentoring-requests/\(requestId)/withdraw", as: startup).status == .conflict)
             let closed = try await client.request(.post, "/v1/mentoring-requests/\(requestId)/close", as: startup).json()
             #expect(closed["status"] as? String == "closed")
+            // The startup's export holds it among its mentoring requests, not its pitches.
+            let export = try await client.request(.get, "/v1/me/export", as: startup).json()
+            #expect((export["mentoringRequests"] as? [[String: Any]])?.map { $0["id"] as? String } == [requestId])
+            #expect((export["pitches"] as? [Any])?.isEmpty == true)
         }
     }
 }

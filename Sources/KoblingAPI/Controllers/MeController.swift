@@ -68,7 +68,8 @@ struct MeController {
             passwordChangedAt: data.passwordChangedAt, subscriptions: data.subscriptions,
             pitches: data.pitchDocuments.map(JSONFragment.init), interestedInPitches: data.interestedIn,
             proposals: data.proposalDocuments.map(JSONFragment.init), collaborations: data.collaborationDocuments.map(JSONFragment.init),
-            conflictsOfInterest: data.conflicts, meetings: data.meetingDocuments.map(JSONFragment.init))
+            conflictsOfInterest: data.conflicts, meetings: data.meetingDocuments.map(JSONFragment.init),
+            mentoringRequests: data.mentoringRequestDocuments.map(JSONFragment.init))
         return try JSONResponse.make(body, headers: [
             .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"kobling-export.json\"",
         ])
@@ -88,6 +89,7 @@ struct MeController {
         let collaborations: [JSONFragment]
         let conflictsOfInterest: [String]
         let meetings: [JSONFragment]
+        let mentoringRequests: [JSONFragment]
     }
 
     /// The right to erasure: the account and its profile are deleted at once, not hidden.
