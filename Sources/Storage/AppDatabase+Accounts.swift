@@ -269,6 +269,7 @@ extension AppDatabase {
                 }
                 try SearchIndex.people.remove(id: personId, db)
                 try self.removePitches(ofAuthor: personId, db)
+                try self.forgetInSessions(personId, db)
                 try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [personId])
             }
             try db.execute(sql: "DELETE FROM subscriber WHERE accountId = ?", arguments: [accountId])

@@ -93,6 +93,7 @@ extension AppDatabase {
         try await write { db in
             try SearchIndex.people.remove(id: id, db)
             try self.removePitches(ofAuthor: id, db)
+            try self.forgetInSessions(id, db)
             guard try PersonRecord.deleteOne(db, key: id) else { throw KoblingError.notFound() }
         }
     }

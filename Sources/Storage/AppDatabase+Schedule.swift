@@ -37,18 +37,36 @@ extension AppDatabase {
             guard round.status == .published, round.publishedRunId == schedule.runId else {
                 throw KoblingError.conflict("The round changed while its session was planned; plan it again.")
             }
-            try db.execute(sql: """
-                INSERT INTO sessionSchedule (roundId, createdAt, document) VALUES (?, ?, ?)
-                ON CONFLICT (roundId) DO UPDATE SET createdAt = excluded.createdAt, document = excluded.document
-                """, arguments: [schedule.roundId, schedule.createdAt, JSONDocument.render(schedule)])
-            try db.execute(sql: "DELETE FROM sessionMeeting WHERE roundId = ?", arguments: [schedule.roundId])
-            let people = Set(schedule.slots.flatMap { $0.meetings.flatMap { $0.people.map(\.personId) } })
-            for personId in people.sorted() where try PersonRecord.exists(db, key: personId) {
-                for meeting in schedule.meetings(of: personId, roundName: round.name) {
-                    try db.execute(sql: """
-                        INSERT INTO sessionMeeting (roundId, pitchId, personId, startsAt, document) VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [meeting.roundId, meeting.pitchId, personId, meeting.start, JSONDocument.render(meeting)])
-                }
+            try self.store(schedule, roundName: round.name, db)
+        }
+    }
+
+    /// A person erased leaves every session they were in: their meetings go (by foreign key) and
+    /// their name leaves the others' documents.
+    func forgetInSessions(_ personId: String, _ db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT s.document, r.name FROM sessionSchedule s JOIN matchRound r ON r.id = s.roundId WHERE s.document LIKE ?
+            """, arguments: ["%\"personId\":\"\(personId)\"%"])
+        for row in rows {
+            let schedule = try JSONDecoder().decode(SessionSchedule.self, from: Data((row[0] as String).utf8))
+            let without = schedule.without(personId)
+            if without != schedule { try store(without, roundName: row[1], db) }
+        }
+    }
+
+    /// Writes a session and each person's meetings in it, in place of what the round had.
+    private func store(_ schedule: SessionSchedule, roundName: String, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO sessionSchedule (roundId, createdAt, document) VALUES (?, ?, ?)
+            ON CONFLICT (roundId) DO UPDATE SET createdAt = excluded.createdAt, document = excluded.document
+            """, arguments: [schedule.roundId, schedule.createdAt, JSONDocument.render(schedule)])
+        try db.execute(sql: "DELETE FROM sessionMeeting WHERE roundId = ?", arguments: [schedule.roundId])
+        let people = Set(schedule.slots.flatMap { $0.meetings.flatMap { $0.people.map(\.personId) } })
+        for personId in people.sorted() where try PersonRecord.exists(db, key: personId) {
+            for meeting in schedule.meetings(of: personId, roundName: roundName) {
+                try db.execute(sql: """
+                    INSERT INTO sessionMeeting (roundId, pitchId, personId, startsAt, document) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [meeting.roundId, meeting.pitchId, personId, meeting.start, JSONDocument.render(meeting)])
             }
         }
     }

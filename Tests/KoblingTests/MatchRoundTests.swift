@@ -429,6 +429,14 @@ import Testing
             let arrivals = try #require(try app.smtp?.arrivals())
             #expect(arrivals.count == (try await app.sentMail()).count)
             #expect(arrivals.filter { $0.envelope.to == ["ali@dtu.dk"] }.count >= 3, "verification, proposals and introduction")
+
+            // A person erased leaves the session: their name is in nobody's schedule any more.
+            #expect(try await client.request(.get, "/v1/match-rounds/\(id)/schedule", as: organiser).text.contains("Mia Berg"))
+            #expect(try await client.request(.delete, "/v1/people/\(people[1].personId)", as: organiser).status == .noContent)
+            #expect(!(try await client.request(.get, "/v1/match-rounds/\(id)/schedule", as: organiser).text.contains("Mia Berg")))
+            let lenesNow = try await client.request(.get, "/v1/me/schedule", as: clinician).items()
+            #expect(lenesNow.count == 2)
+            #expect(lenesNow.allSatisfy { ($0["people"] as? [[String: Any]])?.contains { $0["name"] as? String == "Mia Berg" } == false })
         }
     }
 

@@ -187,6 +187,25 @@ public struct SessionSchedule: Codable, Equatable, Sendable {
         self.createdAt = createdAt
     }
 
+    /// The session without a person who was erased: nobody reads their name in it any more.
+    public func without(_ personId: String) -> SessionSchedule {
+        var result = self
+        let everyone = slots.flatMap { $0.meetings.flatMap(\.people) } + unplaced.flatMap(\.people)
+        if let name = everyone.first(where: { $0.personId == personId })?.name, !name.isEmpty {
+            for index in result.unplaced.indices {
+                result.unplaced[index].reason = result.unplaced[index].reason
+                    .replacingOccurrences(of: name, with: "a person who has left")
+            }
+        }
+        for index in result.slots.indices {
+            for meeting in result.slots[index].meetings.indices {
+                result.slots[index].meetings[meeting].people.removeAll { $0.personId == personId }
+            }
+        }
+        for index in result.unplaced.indices { result.unplaced[index].people.removeAll { $0.personId == personId } }
+        return result
+    }
+
     /// One person's meetings, in time order.
     public func meetings(of personId: String, roundName: String) -> [PersonMeeting] {
         slots.flatMap { slot in
