@@ -14,12 +14,15 @@ public enum Notice: Sendable, Equatable {
     /// A link to choose a new password.
     case passwordReset(link: String, minutes: Int)
     /// A published round's proposals to one person: the groups they are proposed for, and the
-    /// people proposed for their pitches.
-    case roundProposals(name: String?, roundName: String, deadline: String, items: [ProposalLine])
+    /// people proposed for their pitches. `mentoring`: the round matches mentors to startups'
+    /// mentoring requests, and says so.
+    case roundProposals(name: String?, roundName: String, deadline: String, items: [ProposalLine], mentoring: Bool = false)
     /// A day before the deadline, the proposals they have not answered.
-    case roundReminder(name: String?, roundName: String, deadline: String, items: [ProposalLine])
+    case roundReminder(name: String?, roundName: String, deadline: String, items: [ProposalLine], mentoring: Bool = false)
     /// Both said yes: the other side's contact details.
-    case introduction(name: String?, pitchTitle: String, otherName: String, otherEmail: String, otherHeadline: String?, otherNote: String?)
+    case introduction(
+        name: String?, pitchTitle: String, otherName: String, otherEmail: String, otherHeadline: String?, otherNote: String?,
+        mentoring: Bool = false)
 
     /// The template's file name, before `.LANGUAGE.txt.mustache` and `.LANGUAGE.html.mustache`.
     public var template: String {
@@ -51,13 +54,15 @@ public enum Notice: Sendable, Equatable {
             set("name", name); set("newEmail", newEmail)
         case let .passwordReset(link, minutes):
             set("link", link); set("minutes", String(minutes))
-        case let .roundProposals(name, roundName, deadline, items), let .roundReminder(name, roundName, deadline, items):
+        case let .roundProposals(name, roundName, deadline, items, mentoring), let .roundReminder(name, roundName, deadline, items, mentoring):
             set("name", name); set("roundName", roundName); set("deadline", deadline)
             values["groups"] = items.filter { !$0.asAuthor }.map(\.values)
             values["proposed"] = items.filter(\.asAuthor).map(\.values)
-        case let .introduction(name, pitchTitle, otherName, otherEmail, otherHeadline, otherNote):
+            if mentoring { values["mentoring"] = true }
+        case let .introduction(name, pitchTitle, otherName, otherEmail, otherHeadline, otherNote, mentoring):
             set("name", name); set("pitchTitle", pitchTitle); set("otherName", otherName); set("otherEmail", otherEmail)
             set("otherHeadline", otherHeadline); set("otherNote", otherNote)
+            if mentoring { values["mentoring"] = true }
         }
         return values
     }
@@ -78,6 +83,15 @@ public enum Notice: Sendable, Equatable {
         ]),
         .introduction(name: "Ida", pitchTitle: "Øjenstyring for patienter", otherName: "Lene Holm", otherEmail: "lene@example.org",
                       otherHeadline: "Overlæge", otherNote: "Glæder mig!"),
+        .roundProposals(name: "Ida", roundName: "Mentorer 2026", deadline: "2026-12-18 16:00 UTC", items: [
+            ProposalLine(pitchTitle: "CE-mærkning af vores software", others: "Eva Holm", asAuthor: false),
+            ProposalLine(pitchTitle: "Kameraer til øjenstyring", others: "Karl Berg", asAuthor: true),
+        ], mentoring: true),
+        .roundReminder(name: "Ida", roundName: "Mentorer 2026", deadline: "2026-12-18 16:00 UTC", items: [
+            ProposalLine(pitchTitle: "Kameraer til øjenstyring", others: "Karl Berg", asAuthor: true),
+        ], mentoring: true),
+        .introduction(name: "Ida", pitchTitle: "Kameraer til øjenstyring", otherName: "Karl Berg", otherEmail: "karl@example.org",
+                      otherHeadline: "Mentor", otherNote: nil, mentoring: true),
     ]
 }
 

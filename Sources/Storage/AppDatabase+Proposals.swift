@@ -25,6 +25,8 @@ public struct ProposalDigest: Sendable {
 
     public var recipient: RoundMailRecipient
     public var roundName: String
+    /// A mentoring round's email speaks of mentors and mentoring requests.
+    public var kind: RoundKind
     public var deadline: String
     public var items: [Item]
 }
@@ -34,6 +36,8 @@ public struct IntroductionMail: Sendable {
     public var recipient: RoundMailRecipient
     public var other: RoundMailRecipient
     public var pitchTitle: String
+    /// Whether the pitch is a startup's mentoring request.
+    public var kind: RoundKind
     public var otherNote: String?
 }
 
@@ -113,7 +117,7 @@ extension AppDatabase {
         }
         for (personId, list) in items.sorted(by: { $0.key < $1.key }) {
             guard let compose, let recipient = people[personId], !recipient.email.isEmpty else { continue }
-            var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, deadline: deadline, items: list))
+            var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, kind: round.kind, deadline: deadline, items: list))
             mail.dedupeKey = "round:\(roundId):proposals:\(personId)"
             try self.enqueue(mail, db)
         }
@@ -189,14 +193,15 @@ extension AppDatabase {
             try CollaborationRecord(collaboration).insert(db)
             updated.collaborationId = collaboration.id
             // The pitch found its collaboration: it is matched, and enters no later round.
-            if let record = try PitchRecord.fetchOne(db, key: updated.pitchId) {
-                let pitch = try record.pitch()
+            let pitch = try PitchRecord.fetchOne(db, key: updated.pitchId)?.pitch()
+            if let pitch {
                 let matched = pitch.matched(now: now)
                 if matched != pitch { try PitchRecord(matched).update(db) }
             }
             if let introduce, let person = people[current.personId], let author = people[current.authorId], person.verified, author.verified {
                 for (recipient, other, otherAnswer) in [(person, author, updated.authorAnswer), (author, person, updated.personAnswer)] {
-                    var mail = try introduce(IntroductionMail(recipient: recipient, other: other, pitchTitle: updated.pitchTitle, otherNote: otherAnswer?.note))
+                    var mail = try introduce(IntroductionMail(
+                        recipient: recipient, other: other, pitchTitle: updated.pitchTitle, kind: pitch?.kind ?? .pitches, otherNote: otherAnswer?.note))
                     mail.dedupeKey = "introduction:\(updated.id):\(recipient.personId)"
                     try enqueue(mail, db)
                 }
@@ -239,7 +244,7 @@ extension AppDatabase {
             var queued = 0
             for (personId, list) in items.sorted(by: { $0.key < $1.key }) {
                 guard let recipient = people[personId], !recipient.email.isEmpty else { continue }
-                var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, deadline: round.answerDeadline ?? "", items: list))
+                var mail = try compose(ProposalDigest(recipient: recipient, roundName: round.name, kind: round.kind, deadline: round.answerDeadline ?? "", items: list))
                 mail.dedupeKey = "round:\(roundId):reminder:\(personId)"
                 if try self.enqueue(mail, db) { queued += 1 }
             }

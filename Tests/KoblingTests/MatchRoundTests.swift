@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import KoblingCore
+import Mail
 import Matching
 import MatchingFixtures
 import Testing
@@ -294,6 +295,9 @@ import Testing
             #expect(published.count == 4)
             let toClinician = try #require(published.first { $0.contains("lene@rigshospitalet.dk") })
             #expect(toClinician.contains("Eye tracking for ALS patients") && toClinician.contains("Hearing tests at home"))
+            // In the hub's default language, Danish, since nobody chose another.
+            let toClinicianText = QuotedPrintable.decode(toClinician)
+            #expect(toClinicianText.contains("Til dit pitch") && !toClinicianText.contains("mentor"), "\(toClinicianText)")
 
             // Each sees their own; a stranger sees none of them.
             let mine = try await client.request(.get, "/v1/me/proposals", as: people[0]).items()
@@ -505,13 +509,22 @@ import Testing
 
             // Published: the same opt-in and introduction; the request is matched.
             let runId = try #require(run["id"] as? String)
+            let mailBefore = try await app.sentMail().count
             #expect(try await client.request(.post, "/v1/match-rounds/\(roundId)/publish", json: #"{"runId":"\#(runId)"}"#, as: organiser).status == .ok)
+            // Its email speaks of mentoring: the mentor is asked as mentor, the startup about its request.
+            let published = try await app.sentMail().dropFirst(mailBefore).map(QuotedPrintable.decode)
+            #expect(published.count == 2)
+            #expect(published.contains { $0.contains("To: Eva Mentor <eva@mentor.dk>") && $0.contains("Som mentor: Eye tracking hardware") })
+            #expect(published.contains { !$0.contains("eva@mentor.dk") && $0.contains("Til din anmodning om en mentor") && !$0.contains("pitch") })
             let proposal = try #require(try await client.request(.get, "/v1/me/proposals", as: mentors[0]).items().first)
             let proposalId = try #require(proposal["id"] as? String)
             #expect(try await client.request(.get, "/v1/me/proposals", as: startup).items().map { $0["id"] as? String } == [proposalId])
             _ = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true}"#, as: mentors[0])
+            let mailBeforeIntroduction = try await app.sentMail().count
             let both = try await client.request(.post, "/v1/proposals/\(proposalId)/answer", json: #"{"interested":true}"#, as: startup).json()
             #expect(both["status"] as? String == "introduced")
+            let introductions = try await app.sentMail().dropFirst(mailBeforeIntroduction).map(QuotedPrintable.decode)
+            #expect(introductions.count == 2 && introductions.allSatisfy { $0.contains("sagde begge ja til et mentorforløb om") })
             #expect(try await client.request(.get, "/v1/mentoring-requests/\(requestId)", as: startup).json()["status"] as? String == "matched")
             #expect(try await client.request(.get, "/v1/collaborations", as: mentors[0]).items().count == 1)
             // Matched: no longer withdrawn, but closed.

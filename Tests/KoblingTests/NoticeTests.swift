@@ -38,6 +38,33 @@ import Testing
         #expect(unnamed.text.hasPrefix("Hej,\n"))
     }
 
+    /// A mentoring round's email asks the mentor as mentor and the startup about its request;
+    /// a round of pitches speaks of pitches and working together.
+    @Test func aMentoringRoundsEmailSpeaksOfMentoring() throws {
+        let templates = try NoticeTemplates(signature: "Kobling")
+        let items = [ProposalLine(pitchTitle: "CE marking", others: "Eva Holm", asAuthor: false),
+                     ProposalLine(pitchTitle: "Eye tracking cameras", others: "Karl Berg", asAuthor: true)]
+        for reminder in [false, true] {
+            func render(mentoring: Bool) throws -> (text: String, all: String) {
+                let notice: Notice = reminder
+                    ? .roundReminder(name: "Ida", roundName: "Mentors 2026", deadline: "soon", items: items, mentoring: mentoring)
+                    : .roundProposals(name: "Ida", roundName: "Mentors 2026", deadline: "soon", items: items, mentoring: mentoring)
+                let rendered = try templates.render(notice, in: .en)
+                return (rendered.text, rendered.text + rendered.html)
+            }
+            let mentoring = try render(mentoring: true), pitches = try render(mentoring: false)
+            #expect(mentoring.text.contains("- As mentor: CE marking") && mentoring.text.contains(#"For your mentoring request "Eye tracking cameras""#))
+            #expect(!mentoring.all.contains("pitch"), "\(mentoring.all)")
+            #expect(pitches.text.contains(#"For your pitch "Eye tracking cameras""#) && !pitches.all.contains("mentor"), "\(pitches.all)")
+        }
+        let introduction = { (mentoring: Bool) in
+            try templates.render(.introduction(name: "Ida", pitchTitle: "Eye tracking cameras", otherName: "Karl Berg", otherEmail: "karl@example.org",
+                                               otherHeadline: nil, otherNote: nil, mentoring: mentoring), in: .en).text
+        }
+        #expect(try introduction(true).contains(#"said yes to mentoring on "Eye tracking cameras""#))
+        #expect(try introduction(false).contains(#"said yes to working together on "Eye tracking cameras""#))
+    }
+
     @Test func aHubsOwnTemplatesReplaceTheShippedOnesAndBadOnesAreRefused() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-notices-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -63,8 +63,8 @@ extension NoticeMail {
         let deadline = Self.readable(digest.deadline)
         let name = digest.recipient.name
         let notice: Notice = reminder
-            ? .roundReminder(name: name, roundName: digest.roundName, deadline: deadline, items: items)
-            : .roundProposals(name: name, roundName: digest.roundName, deadline: deadline, items: items)
+            ? .roundReminder(name: name, roundName: digest.roundName, deadline: deadline, items: items, mentoring: digest.kind == .mentoring)
+            : .roundProposals(name: name, roundName: digest.roundName, deadline: deadline, items: items, mentoring: digest.kind == .mentoring)
         return try outbox(reminder ? MailKind.roundReminder : MailKind.roundProposals, notice,
                           to: Mailbox(digest.recipient.email, name: name), language: digest.recipient.language)
     }
@@ -73,7 +73,7 @@ extension NoticeMail {
     func introduction(_ mail: IntroductionMail) throws -> OutboxMail {
         let notice = Notice.introduction(
             name: mail.recipient.name, pitchTitle: mail.pitchTitle, otherName: mail.other.name, otherEmail: mail.other.email,
-            otherHeadline: mail.other.headline, otherNote: mail.otherNote)
+            otherHeadline: mail.other.headline, otherNote: mail.otherNote, mentoring: mail.kind == .mentoring)
         return try outbox(MailKind.introduction, notice, to: Mailbox(mail.recipient.email, name: mail.recipient.name), language: mail.recipient.language)
     }
 
