@@ -244,28 +244,19 @@ extension AppDatabase {
     func community(of round: Round, _ db: Database) throws -> RoundCommunity {
         let pitches = try Self.roundPitches(round, db)
         let pitchIds = Set(pitches.map(\.id))
+        // A national round reads hundreds of thousands of these rows: by cursor and by column
+        // index, so that no row is kept and no column is looked up by name.
         var shortlists: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT pitchId, personId FROM pitchShortlist ORDER BY pitchId, personId") {
-            let pitchId: String = row["pitchId"]
-            if pitchIds.contains(pitchId) { shortlists[pitchId, default: []].append(row["personId"]) }
+        try Self.forEachPair(db, "SELECT pitchId, personId FROM pitchShortlist ORDER BY pitchId, personId") { pitchId, personId in
+            if pitchIds.contains(pitchId) { shortlists[pitchId, default: []].append(personId) }
         }
         var interested: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT personId, pitchId FROM pitchInterest ORDER BY personId, pitchId") {
-            let pitchId: String = row["pitchId"]
-            if pitchIds.contains(pitchId) { interested[row["personId"], default: []].append(pitchId) }
+        try Self.forEachPair(db, "SELECT personId, pitchId FROM pitchInterest ORDER BY personId, pitchId") { personId, pitchId in
+            if pitchIds.contains(pitchId) { interested[personId, default: []].append(pitchId) }
         }
-        var tags: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT personId, tagId FROM personTag ORDER BY personId, position") {
-            tags[row["personId"], default: []].append(row["tagId"])
-        }
-        var organisations: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT personId, organisationId FROM membership ORDER BY personId, organisationId") {
-            organisations[row["personId"], default: []].append(row["organisationId"])
-        }
-        var conflicts: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT personId, target FROM conflictOfInterest ORDER BY personId, target") {
-            conflicts[row["personId"], default: []].append(row["target"])
-        }
+        let tags = try Self.grouped(db, "SELECT personId, tagId FROM personTag ORDER BY personId, position")
+        let organisations = try Self.grouped(db, "SELECT personId, organisationId FROM membership ORDER BY personId, organisationId")
+        var conflicts = try Self.grouped(db, "SELECT personId, target FROM conflictOfInterest ORDER BY personId, target")
         for pitch in pitches { conflicts[pitch.authorId, default: []].append(pitch.id) }
         // "No thanks" carries across rounds: a pair either side declined is never proposed
         // again. Pairs introduced before are history, for the novelty factor.
@@ -287,19 +278,20 @@ extension AppDatabase {
             WHERE matchableSince IS NOT NULL ORDER BY id
             """)
         while let row = try rows.next() {
-            let id: String = row["id"]
-            let roles = Self.strings(row["roles"], decoder).compactMap(PersonRole.init(rawValue:))
+            let id: String = row[0]
+            let roles = Self.strings(row[1], decoder).compactMap(PersonRole.init(rawValue:))
             let personTags = tags[id] ?? []
             let personOrganisations = organisations[id] ?? []
             guard let role = round.role(of: roles, tags: personTags, organisations: personOrganisations) else { continue }
             // A mentor who takes no mentees now is left out of mentoring rounds.
-            let capacity = round.capacity(of: row["menteeCapacity"])
+            let capacity = round.capacity(of: row[6])
             guard capacity > 0 else { continue }
-            let text = [row["headline"] as String?, row["bio"] as String?].compactMap { $0 }.joined(separator: "\n")
+            let headline: String? = row[3], bio: String? = row[4]
+            let text = [headline, bio].compactMap { $0 }.joined(separator: "\n")
             members.append(RoundCommunity.Member(
                 id: id, role: role, tags: personTags, text: text,
-                languages: Self.strings(row["languages"], decoder),
-                hoursPerMonth: row["availabilityHoursPerMonth"], organisations: personOrganisations,
+                languages: Self.strings(row[2], decoder),
+                hoursPerMonth: row[5], organisations: personOrganisations,
                 interested: interested[id] ?? [], declined: personDeclined[id] ?? [], conflicts: conflicts[id] ?? [],
                 capacity: capacity))
         }
@@ -317,19 +309,43 @@ extension AppDatabase {
         return community
     }
 
-    /// A JSON array of plain strings, as the person table keeps roles and languages: read
-    /// directly when no string holds an escape (tens of thousands of rows are read at once),
+    /// Each row of a query of two text columns, in order.
+    static func forEachPair(_ db: Database, _ sql: String, _ body: (String, String) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: sql)
+        while let row = try rows.next() { try body(row[0], row[1]) }
+    }
+
+    /// A query of two text columns, the second's values gathered under the first's, in order.
+    static func grouped(_ db: Database, _ sql: String) throws -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        try forEachPair(db, sql) { key, value in result[key, default: []].append(value) }
+        return result
+    }
+
+    /// A JSON array of plain strings, as the person table keeps roles and languages: read byte
+    /// by byte when no string holds an escape (tens of thousands of rows are read at once),
     /// else with the decoder.
     static func strings(_ text: String, _ decoder: JSONDecoder) -> [String] {
-        let bytes = text.utf8
-        guard !bytes.contains(UInt8(ascii: "\\")), bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else {
-            return (try? decoder.decode([String].self, from: Data(bytes))) ?? []
+        var text = text
+        let plain: [String]? = text.withUTF8 { bytes in
+            let quote = UInt8(ascii: "\""), space = UInt8(ascii: " ")
+            guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]"), !bytes.contains(UInt8(ascii: "\\")) else { return nil }
+            var items: [String] = []
+            var index = 1
+            let end = bytes.count - 1
+            while index < end {
+                let byte = bytes[index]
+                if byte == space || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") { index += 1; continue }
+                guard byte == quote else { return nil }
+                var close = index + 1
+                while close < end && bytes[close] != quote { close += 1 }
+                guard close < end else { return nil }
+                items.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<close]), as: UTF8.self))
+                index = close + 1
+            }
+            return items
         }
-        return text.dropFirst().dropLast().split(separator: ",").compactMap { item in
-            let trimmed = item.trimmingCharacters(in: .whitespaces)
-            guard trimmed.count >= 2, trimmed.first == "\"", trimmed.last == "\"" else { return nil }
-            return String(trimmed.dropFirst().dropLast())
-        }
+        return plain ?? (try? decoder.decode([String].self, from: Data(text.utf8))) ?? []
     }
 
     /// The round's approved pitches, by id.
