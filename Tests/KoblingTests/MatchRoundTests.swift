@@ -6,6 +6,7 @@ import KoblingCore
 import Mail
 import Matching
 import MatchingFixtures
+@testable import Storage
 import Testing
 
 /// Match rounds through the API: settings, runs in the background, locks and blocks.
@@ -188,6 +189,17 @@ import Testing
         #expect(report.json() == String(decoding: try encoder.encode(report), as: UTF8.self))
     }
 
+    /// The writer escapes what JSON requires and copies the rest as it is.
+    @Test func theJSONWriterEscapesAsTheEncoderDoes() throws {
+        let values = ["plain", "", "Sønderborg – øjenstyring", "say \"hi\"", "back\\slash", "two\nlines\r\tand tab", "bell\u{07}", "a/b"]
+        var writer = JSONWriter()
+        writer.strings(values)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        #expect(writer.text == String(decoding: try encoder.encode(values), as: UTF8.self))
+        #expect(try JSONDecoder().decode([String].self, from: Data(writer.text.utf8)) == values)
+    }
+
     /// A conflict a person declares, with a pitch or with its organisation, keeps every round
     /// from matching them to it.
     @Test func declaredConflictsOfInterestAreHonoured() async throws {
@@ -220,6 +232,18 @@ import Testing
                 group["pitchId"] as? String == pitches[0] && (group["members"] as? [[String: Any]] ?? []).contains { $0["personId"] as? String == researcher.personId }
             })
         }
+    }
+
+    /// A round reads its people's roles and languages byte by byte; what it reads is what the
+    /// JSON decoder reads, and text it cannot read plainly goes to the decoder.
+    @Test func aRoundReadsPeoplesListsAsTheDecoderDoes() throws {
+        let decoder = JSONDecoder()
+        for text in [#"[]"#, #"["researcher"]"#, #"["researcher","startup"]"#, #"[ "da", "en" ]"#, "[\n  \"da\",\n  \"en\"\n]",
+                     #"["Sønderborg","Århus"]"#, #"["a\"b","c"]"#, #"["a\u00e6"]"#] {
+            #expect(AppDatabase.strings(text, decoder) == (try decoder.decode([String].self, from: Data(text.utf8))), "\(text)")
+        }
+        #expect(AppDatabase.strings("not json", decoder) == [])
+        #expect(AppDatabase.strings(#"["unterminated]"#, decoder) == [])
     }
 
     @Test func badSettingsAndARoundOverNothingAreNamed() async throws {

@@ -27,15 +27,23 @@ public struct RoundRunHandler: JobHandler {
         let loaded = clock.now
         let outcome = await Thread.run(name: "kobling.round") { () -> Result<(String, Int, RunStages), any Error> in
             Result {
+                // The stages add up to the run: loading is reading the community and turning it
+                // into the engine's input; scoring is indexing and scoring the candidates;
+                // solving is the rest of the engine (forming the groups and explaining them);
+                // storing is writing the report and the row.
+                let began = clock.now
                 let input = RoundInput(community)
+                let prepared = clock.now
                 let result = try MatchRound.run(input)
                 let solved = clock.now
                 let largest = Dictionary(input.pitches.map { ($0.id, $0.maxGroupSize) }, uniquingKeysWith: max)
                 let json = RunReport(result, largest: largest).json()
                 let statistics = result.statistics
+                let scoring = statistics.indexSeconds + statistics.scoringSeconds
                 let stages = RunStages(
-                    loadingSeconds: (loaded - started).seconds, scoringSeconds: statistics.indexSeconds + statistics.scoringSeconds,
-                    solvingSeconds: statistics.assignmentSeconds, storingSeconds: (clock.now - solved).seconds)
+                    loadingSeconds: (loaded - started).seconds + (prepared - began).seconds, scoringSeconds: scoring,
+                    solvingSeconds: max((solved - prepared).seconds - scoring, statistics.assignmentSeconds),
+                    storingSeconds: (clock.now - solved).seconds)
                 return (json, result.objective, stages)
             }
         }

@@ -39,8 +39,9 @@ public struct RoundRun: Codable, Equatable, Sendable {
     }
 }
 
-/// Seconds a run spent reading the community from the database, scoring the candidate pairs
-/// (indexing the texts included), forming the groups, and encoding and writing the result.
+/// Seconds a run spent reading the community from the database (and making the engine's input
+/// of it), scoring the candidate pairs (indexing the texts included), forming and explaining
+/// the groups, and encoding and writing the result.
 public struct RunStages: Codable, Equatable, Sendable {
     public var loadingSeconds: Double
     public var scoringSeconds: Double
