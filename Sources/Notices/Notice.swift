@@ -23,6 +23,9 @@ public enum Notice: Sendable, Equatable {
     case introduction(
         name: String?, pitchTitle: String, otherName: String, otherEmail: String, otherHeadline: String?, otherNote: String?,
         mentoring: Bool = false)
+    /// A person's meetings at a round's matchmaking session: when, at which table, about which
+    /// pitch, with whom.
+    case sessionMeetings(name: String?, roundName: String, meetings: [MeetingLine])
 
     /// The template's file name, before `.LANGUAGE.txt.mustache` and `.LANGUAGE.html.mustache`.
     public var template: String {
@@ -35,6 +38,7 @@ public enum Notice: Sendable, Equatable {
         case .roundProposals: "round-proposals"
         case .roundReminder: "round-reminder"
         case .introduction: "introduction"
+        case .sessionMeetings: "session-meetings"
         }
     }
 
@@ -63,6 +67,9 @@ public enum Notice: Sendable, Equatable {
             set("name", name); set("pitchTitle", pitchTitle); set("otherName", otherName); set("otherEmail", otherEmail)
             set("otherHeadline", otherHeadline); set("otherNote", otherNote)
             if mentoring { values["mentoring"] = true }
+        case let .sessionMeetings(name, roundName, meetings):
+            set("name", name); set("roundName", roundName)
+            values["meetings"] = meetings.map(\.values)
         }
         return values
     }
@@ -92,6 +99,10 @@ public enum Notice: Sendable, Equatable {
         ], mentoring: true),
         .introduction(name: "Ida", pitchTitle: "Kameraer til øjenstyring", otherName: "Karl Berg", otherEmail: "karl@example.org",
                       otherHeadline: "Mentor", otherNote: nil, mentoring: true),
+        .sessionMeetings(name: "Ida", roundName: "Match-runde december", meetings: [
+            MeetingLine(time: "2026-12-10 13:00–13:20 UTC", table: 2, pitchTitle: "Øjenstyring for patienter", others: "Lene Holm, Ali Khan"),
+            MeetingLine(time: "2026-12-10 13:20–13:40 UTC", table: 1, pitchTitle: "Høretest derhjemme", others: "Mia Berg"),
+        ]),
     ]
 }
 
@@ -110,6 +121,27 @@ public struct ProposalLine: Sendable, Equatable {
 
     var values: [String: String] {
         others.isEmpty ? ["pitchTitle": pitchTitle] : ["pitchTitle": pitchTitle, "others": others]
+    }
+}
+
+/// One meeting at a matchmaking session, as its email shows it.
+public struct MeetingLine: Sendable, Equatable {
+    public var time: String
+    public var table: Int
+    public var pitchTitle: String
+    public var others: String
+
+    public init(time: String, table: Int, pitchTitle: String, others: String) {
+        self.time = time
+        self.table = table
+        self.pitchTitle = pitchTitle
+        self.others = others
+    }
+
+    var values: [String: String] {
+        var values = ["time": time, "table": String(table), "pitchTitle": pitchTitle]
+        if !others.isEmpty { values["others"] = others }
+        return values
     }
 }
 

@@ -15,6 +15,8 @@ public enum MailKind {
     public static let roundProposals = "roundProposals"
     public static let roundReminder = "roundReminder"
     public static let introduction = "introduction"
+    /// A person's meetings at a round's matchmaking session.
+    public static let sessionMeetings = "sessionMeetings"
 
     /// Kinds of mail a person asks for themself (and the warning that their address changed):
     /// they go out even to a suppressed address, since confirming again is how suppression ends.

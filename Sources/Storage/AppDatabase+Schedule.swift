@@ -10,6 +10,15 @@ public struct SessionInput: Sendable {
     public var names: [String: String]
 }
 
+/// One person's meetings at a round's session, for the email that tells them.
+public struct MeetingsMail: Sendable {
+    public var recipient: RoundMailRecipient
+    public var roundName: String
+    public var meetings: [PersonMeeting]
+}
+
+public typealias MeetingsComposer = @Sendable (MeetingsMail) throws -> OutboxMail
+
 /// A round's matchmaking session: the schedule an organiser made, and each person's meetings in
 /// it, which are theirs alone to read.
 extension AppDatabase {
@@ -38,6 +47,37 @@ extension AppDatabase {
                 throw KoblingError.conflict("The round changed while its session was planned; plan it again.")
             }
             try self.store(schedule, roundName: round.name, db)
+        }
+    }
+
+    /// Emails each person in the round's session their meetings, through the outbox, and
+    /// answers how many emails were queued. Each email is kept apart by the meetings it tells
+    /// (their times, tables and pitches), so that telling again after the session was planned
+    /// again writes only to those whose meetings changed, and telling twice writes once.
+    public func notifySession(roundId: String, compose: @escaping MeetingsComposer) async throws -> Int {
+        try await write { db in
+            let round = try Self.round(roundId, db)
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sessionSchedule WHERE roundId = ?)", arguments: [roundId]) == true else {
+                throw KoblingError.conflict("The round's session is not planned yet; plan it before telling its people.")
+            }
+            var meetings: [String: [PersonMeeting]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT personId, document FROM sessionMeeting WHERE roundId = ? ORDER BY personId, startsAt, pitchId
+                """, arguments: [roundId])
+            let decoder = JSONDecoder()
+            while let row = try rows.next() {
+                meetings[row[0], default: []].append(try decoder.decode(PersonMeeting.self, from: Data((row[1] as String).utf8)))
+            }
+            let people = try Self.recipients(Set(meetings.keys), db)
+            var queued = 0
+            for (personId, list) in meetings.sorted(by: { $0.key < $1.key }) {
+                guard let recipient = people[personId], !recipient.email.isEmpty else { continue }
+                var mail = try compose(MeetingsMail(recipient: recipient, roundName: round.name, meetings: list))
+                let told = list.map { "\($0.start)/\($0.table)/\($0.pitchId)" }.joined(separator: ",")
+                mail.dedupeKey = "session:\(roundId):\(personId):\(told)"
+                if try self.enqueue(mail, db) { queued += 1 }
+            }
+            return queued
         }
     }
 

@@ -2,6 +2,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+@testable import KoblingAPI
 import KoblingCore
 import Mail
 import Matching
@@ -358,6 +359,7 @@ import Testing
             let later = Timestamp.string(app.database.clock.now() + 25 * 3600)
             let end = Timestamp.string(app.database.clock.now() + 26 * 3600)
             #expect(try await client.request(.get, "/v1/match-rounds/\(id)/schedule", as: organiser).status == .notFound)
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/schedule/notify", as: organiser).status == .conflict)
             let bad = try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: """
                 {"slots":[{"start":"\(hour)","end":"\(end)"},{"start":"\(later)","end":"\(end)"},{"start":"\(end)","end":"\(hour)"}],"tables":0}
                 """, as: organiser)
@@ -390,6 +392,26 @@ import Testing
             #expect(lenes.compactMap { $0["start"] as? String } == lenes.compactMap { $0["start"] as? String }.sorted())
             #expect(try await client.request(.get, "/v1/me/schedule", as: people[3]).items().isEmpty)
             #expect(try await client.request(.get, "/v1/me/schedule").status == .unauthorized)
+
+            // Each of the four in the session is emailed their meetings once; planned again with the
+            // same meetings, nobody is written to again.
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/schedule/notify", as: people[0]).status == .forbidden)
+            let beforeNotice = try await app.sentMail().count
+            let notified = try await client.request(.post, "/v1/match-rounds/\(id)/schedule/notify", as: organiser)
+            #expect(notified.status == .ok, "\(notified.text)")
+            #expect(try notified.json()["queued"] as? Int == 4)
+            let told = try await app.sentMail().dropFirst(beforeNotice).map(QuotedPrintable.decode)
+            #expect(told.count == 4)
+            let toLene = try #require(told.first { $0.contains("lene@rigshospitalet.dk") })
+            #expect(toLene.contains("Dine møder ved") && toLene.contains("Eye tracking for ALS patients") && toLene.contains("Hearing tests at home"), "\(toLene)")
+            #expect(toLene.contains("\(NoticeMail.readable(hour).dropLast(4))–\(NoticeMail.readable(later).dropFirst(11))"), "\(toLene)")
+            #expect(told.contains { $0.contains("ali@dtu.dk") && $0.contains(": Eye tracking for ALS patients, sammen med Lene Holm") && $0.contains(", bord ") }, "\(told)")
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/schedule/notify", as: organiser).json()["queued"] as? Int == 0)
+            _ = try await client.request(.post, "/v1/match-rounds/\(id)/schedule", json: """
+                {"slots":[{"start":"\(hour)","end":"\(later)"},{"start":"\(later)","end":"\(end)"}],"tables":2}
+                """, as: organiser)
+            #expect(try await client.request(.post, "/v1/match-rounds/\(id)/schedule/notify", as: organiser).json()["queued"] as? Int == 0)
+            #expect(try await app.sentMail().count == beforeNotice + 4)
 
             // The hearing researcher says no thanks.
             let hearing = try #require(try await client.request(.get, "/v1/me/proposals", as: people[1]).items().first)

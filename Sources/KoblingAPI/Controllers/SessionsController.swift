@@ -12,6 +12,7 @@ struct SessionsController {
     func addRoutes(to routes: APIRoutes) {
         routes.add(.post, "/v1/match-rounds/{id}/schedule", .organiser, plan)
         routes.add(.get, "/v1/match-rounds/{id}/schedule", .organiser, show)
+        routes.add(.post, "/v1/match-rounds/{id}/schedule/notify", .organiser, notify)
         routes.add(.get, "/v1/me/schedule", .member, mine)
     }
 
@@ -29,6 +30,15 @@ struct SessionsController {
             throw KoblingError.notFound("The round's session is not planned yet.")
         }
         return JSONResponse.document(document)
+    }
+
+    /// Emails each person in the session their meetings; again after a new plan, only to those
+    /// whose meetings changed. Answers `{"queued": n}`.
+    @Sendable func notify(_ request: Request, context: KoblingContext) async throws -> Response {
+        let notices = services.notices
+        let queued = try await database.notifySession(roundId: try context.parameters.require("id")) { try notices.meetings($0) }
+        if queued > 0 { services.outbox.wake() }
+        return try JSONResponse.make(["queued": queued])
     }
 
     @Sendable func mine(_ request: Request, context: KoblingContext) async throws -> Response {

@@ -78,6 +78,22 @@ extension NoticeMail {
     }
 
     /// A timestamp as people read it: "2026-12-18 16:00 UTC".
+    /// A person's meetings at a round's session: each slot's date and times, table, pitch and
+    /// the others at it.
+    func meetings(_ mail: MeetingsMail) throws -> OutboxMail {
+        let lines = mail.meetings.map { meeting in
+            let start = Self.readable(meeting.start), end = Self.readable(meeting.end)
+            // "2026-12-10 13:00–13:20 UTC" when the slot ends the same day.
+            let time = start.prefix(10) == end.prefix(10) && start.hasSuffix(" UTC") && end.count >= 16
+                ? String(start.dropLast(4)) + "–" + String(end.dropFirst(11))
+                : start + " – " + end
+            let others = meeting.people.filter { $0.personId != mail.recipient.personId }.map(\.name).joined(separator: ", ")
+            return MeetingLine(time: time, table: meeting.table, pitchTitle: meeting.pitchTitle, others: others)
+        }
+        return try outbox(MailKind.sessionMeetings, .sessionMeetings(name: mail.recipient.name, roundName: mail.roundName, meetings: lines),
+                          to: Mailbox(mail.recipient.email, name: mail.recipient.name), language: mail.recipient.language)
+    }
+
     static func readable(_ timestamp: String) -> String {
         guard timestamp.count >= 16 else { return timestamp }
         return timestamp.prefix(10) + " " + timestamp.dropFirst(11).prefix(5) + " UTC"
