@@ -42,6 +42,7 @@ public struct AppDatabase: Sendable {
     }
 
     let writer: any DatabaseWriter
+    let checkpointer: Checkpointer
     public let clock: Clock
     let ids: IDGenerator
     /// Messages the server took whose rows may not say so yet (see `DeliveryJournal`).
@@ -63,15 +64,21 @@ public struct AppDatabase: Sendable {
         // One connection a read thread, and two more for the outbox's threads (composing a
         // newsletter reads its issue) and backups, so that the read threads never wait for one.
         configuration.maximumReaderCount = access.readers + 2
+        // The log is checkpointed off the write path (`Checkpointer`), so that no commit waits
+        // for the copy of a large one.
+        let checkpointer = Checkpointer(path: path)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            checkpointer.watch(db)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(writer: pool, journal: DeliveryJournal(path: path + "-deliveries"), clock: clock, ids: ids, access: access)
+        return try AppDatabase(
+            writer: pool, checkpointer: checkpointer, journal: DeliveryJournal(path: path + "-deliveries"), clock: clock, ids: ids, access: access)
     }
 
-    init(writer: any DatabaseWriter, journal: DeliveryJournal, clock: Clock, ids: IDGenerator, access: Access) throws {
+    init(writer: any DatabaseWriter, checkpointer: Checkpointer, journal: DeliveryJournal, clock: Clock, ids: IDGenerator, access: Access) throws {
         self.writer = writer
+        self.checkpointer = checkpointer
         self.journal = journal
         self.clock = clock
         self.ids = ids

@@ -93,6 +93,35 @@ import Testing
         #expect(try await restored.outbox(status: .queued, page: .init()).items.map(\.id) == [underWay.entry.id])
     }
 
+    /// A large commit (a national round's report) does not copy the log into the database
+    /// itself: the checkpoint runs aside, and the next write starts the log over, so that the
+    /// log holds about one large write, not all of them.
+    @Test func theLogIsCheckpointedAsideAndStartsOver() async throws {
+        let app = try TestApp()
+        let database = app.database
+        let path = app.services.configuration.resolvedDatabasePath
+        let walSize = { () throws -> Int in
+            (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        }
+        // Each write holds 6 MB, about 1,500 pages: past the 1,000 that queue a checkpoint.
+        let text = String(repeating: "kobling ", count: 6 << 17)
+        try await database.write { db in try db.execute(sql: "CREATE TABLE bulk (body TEXT NOT NULL)") }
+        // SQLite's own checkpoint in the commit is off on the writer (its hook is this one's).
+        #expect(try await database.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 0)
+        var sizes: [Int] = []
+        for _ in 0..<4 {
+            try await database.write { db in try db.execute(sql: "INSERT INTO bulk (body) VALUES (?)", arguments: [text]) }
+            try await blocking { database.checkpointer.waitForQueued() }
+            sizes.append(try walSize())
+        }
+        #expect(sizes.allSatisfy { $0 >= 6 << 20 }, "each log holds its write: \(sizes)")
+        #expect(sizes.allSatisfy { $0 < 12 << 20 }, "four writes of 6 MB and the log holds one: \(sizes)")
+        let counted = try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM bulk WHERE length(body) = ?", arguments: [text.utf8.count]) }
+        #expect(counted == 4)
+        let check = try await database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        #expect(check == ["ok"])
+    }
+
     @Test func migrationsAreAppliedOnOpenAndReopeningKeepsData() async throws {
         let app = try TestApp()
         #expect(try await app.database.appliedMigrations() == AppDatabase.migrator.migrations.sorted())
