@@ -201,6 +201,37 @@ import Testing
         #expect(try JSONDecoder().decode([String].self, from: Data(writer.text.utf8)) == values)
     }
 
+    /// Numbers are written as the encoder writes them, and an array written in parts by
+    /// workers of their own holds every part's elements in order, with no part's emptiness
+    /// showing.
+    @Test func theJSONWriterWritesNumbersAndJoinsPartsAsTheEncoderDoes() throws {
+        let integers = [0, 7, -5, 1_000_000, Int.max, Int.min]
+        let doubles = [0.0, 1.0, -2.0, 0.1, 0.125, 1.0 / 3.0, 123456.789, 1e20, 5e-7]
+        var writer = JSONWriter()
+        writer.object { w in
+            w.key("doubles"); w.array { w in for value in doubles { w.number(value) } }
+            w.key("integers"); w.array { w in for value in integers { w.number(value) } }
+        }
+        struct Numbers: Encodable { var doubles: [Double]; var integers: [Int] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(writer.text == String(decoding: try encoder.encode(Numbers(doubles: doubles, integers: integers)), as: UTF8.self))
+
+        let words = (0..<50).map { "w\($0)" }
+        let parts = JSONWriter.parts(5) { part, w in
+            // The third part writes nothing.
+            guard part != 2 else { return }
+            for word in words[(part * 10)..<(part * 10 + 10)] { w.string(word) }
+        }
+        var joined = JSONWriter()
+        joined.object { w in
+            w.key("a"); w.array(joining: parts)
+            w.key("b"); w.array(joining: [])
+        }
+        let expected = words.enumerated().filter { $0.offset / 10 != 2 }.map(\.element)
+        #expect(joined.text == #"{"a":"# + String(decoding: try JSONEncoder().encode(expected), as: UTF8.self) + #","b":[]}"#)
+    }
+
     /// A conflict a person declares, with a pitch or with its organisation, keeps every round
     /// from matching them to it.
     @Test func declaredConflictsOfInterestAreHonoured() async throws {

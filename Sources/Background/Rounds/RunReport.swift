@@ -95,23 +95,25 @@ struct RunReport: Encodable {
 
     /// The report as JSON text, keys sorted so that two runs compare. Written by hand
     /// (`JSONWriter`): a national round's report is tens of megabytes, which `JSONEncoder`
-    /// takes about a second to write.
+    /// takes about a second to write. The groups are written in parts on every core, and the
+    /// people left out as a part of their own, while the groups are; the caller waits for them,
+    /// so it must be a thread of its own.
     func json() -> String {
-        var writer = JSONWriter(capacity: 1024 + groups.count * 4096)
-        writer.object { w in
-            w.key("groups")
-            w.array { w in
-                for group in groups {
-                    w.object { w in
-                        w.key("members")
-                        w.array { w in for member in group.members { Self.write(member, to: &w) } }
-                        w.key("pairPoints"); w.number(group.pairPoints)
-                        w.key("pitchId"); w.string(group.pitchId)
-                        w.key("roleBonus"); w.number(group.roleBonus)
-                        w.key("total"); w.number(group.total)
-                    }
-                }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, groups.count))
+        let size = (groups.count + workers - 1) / max(workers, 1)
+        let report = self
+        let parts = JSONWriter.parts(workers + 1, capacity: 1024 + size * 4096) { part, w in
+            if part == workers {
+                for item in report.unmatchedPeople { Self.write(item, to: &w) }
+                return
             }
+            for group in report.groups[min(part * size, report.groups.count)..<min((part + 1) * size, report.groups.count)] {
+                Self.write(group, to: &w)
+            }
+        }
+        var writer = JSONWriter(capacity: 1024 + parts.reduce(0) { $0 + $1.bytes.count })
+        writer.object { w in
+            w.key("groups"); w.array(joining: Array(parts.prefix(workers)))
             w.key("mode"); w.string(mode)
             w.key("objective"); w.number(objective)
             w.key("statistics")
@@ -124,10 +126,21 @@ struct RunReport: Encodable {
                 w.key("pitches"); w.number(statistics.pitches)
                 w.key("seats"); w.number(statistics.seats)
             }
-            w.key("unmatchedPeople"); Self.write(unmatchedPeople, to: &w)
-            w.key("unmatchedPitches"); Self.write(unmatchedPitches, to: &w)
+            w.key("unmatchedPeople"); w.array(joining: [parts[workers]])
+            w.key("unmatchedPitches"); w.array { w in for item in unmatchedPitches { Self.write(item, to: &w) } }
         }
         return writer.text
+    }
+
+    private static func write(_ group: Group, to w: inout JSONWriter) {
+        w.object { w in
+            w.key("members")
+            w.array { w in for member in group.members { Self.write(member, to: &w) } }
+            w.key("pairPoints"); w.number(group.pairPoints)
+            w.key("pitchId"); w.string(group.pitchId)
+            w.key("roleBonus"); w.number(group.roleBonus)
+            w.key("total"); w.number(group.total)
+        }
     }
 
     private static func write(_ member: Member, to w: inout JSONWriter) {
@@ -165,15 +178,11 @@ struct RunReport: Encodable {
         }
     }
 
-    private static func write(_ list: [Unmatched], to w: inout JSONWriter) {
-        w.array { w in
-            for item in list {
-                w.object { w in
-                    w.key("detail"); w.string(item.detail)
-                    w.key("id"); w.string(item.id)
-                    w.key("reason"); w.string(item.reason)
-                }
-            }
+    private static func write(_ item: Unmatched, to w: inout JSONWriter) {
+        w.object { w in
+            w.key("detail"); w.string(item.detail)
+            w.key("id"); w.string(item.id)
+            w.key("reason"); w.string(item.reason)
         }
     }
 }

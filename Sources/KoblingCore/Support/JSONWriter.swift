@@ -1,102 +1,214 @@
+import Dispatch
+
 /// Writes JSON text straight into bytes, for documents too large for `JSONEncoder` to be quick
 /// (a national round's result: tens of thousands of explained members). The caller writes keys
 /// in the order it wants them; the writer puts the commas and escapes the strings.
+///
+/// A long array can be written in parts by workers of their own: each writes its run of
+/// elements into a writer made by `elements(capacity:)`, and `array(joining:)` puts the parts,
+/// in order, into the document.
 public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    @usableFromInline var buffer: [UInt8] = []
     /// Whether the container being written needs a comma before its next element.
-    private var needsComma: [Bool] = []
+    @usableFromInline var needsComma: [Bool] = []
 
     public init(capacity: Int = 1 << 16) {
-        bytes.reserveCapacity(capacity)
+        buffer.reserveCapacity(capacity)
     }
 
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// A writer of a run of elements, comma-separated, without the brackets of their array.
+    public static func elements(capacity: Int = 1 << 16) -> JSONWriter {
+        var writer = JSONWriter(capacity: capacity)
+        writer.needsComma = [false]
+        return writer
+    }
 
+    /// `count` runs of elements, written at once on every core (`write` gets each part's index
+    /// and writer), for `array(joining:)`. Blocks its caller until all are written: for a
+    /// thread of its own, never one of the cooperative pool.
+    public static func parts(_ count: Int, capacity: Int = 1 << 16, _ write: @Sendable (Int, inout JSONWriter) -> Void) -> [JSONWriter] {
+        let parts = PartsBox(count)
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            var writer = JSONWriter.elements(capacity: capacity)
+            write(index, &writer)
+            parts.put(writer, at: index)
+        }
+        return parts.writers
+    }
+
+    public var bytes: [UInt8] { buffer }
+
+    public var text: String { String(decoding: buffer, as: UTF8.self) }
+
+    @inlinable
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        buffer.append(UInt8(ascii: "{"))
         needsComma.append(false)
         body(&self)
         needsComma.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+        buffer.append(UInt8(ascii: "}"))
     }
 
+    @inlinable
     public mutating func array(_ body: (inout JSONWriter) -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        buffer.append(UInt8(ascii: "["))
         needsComma.append(false)
         body(&self)
         needsComma.removeLast()
-        bytes.append(UInt8(ascii: "]"))
+        buffer.append(UInt8(ascii: "]"))
+    }
+
+    /// An array of the elements the parts hold, in order (parts with none add nothing).
+    public mutating func array(joining parts: [JSONWriter]) {
+        separate()
+        buffer.append(UInt8(ascii: "["))
+        var first = true
+        for part in parts where !part.buffer.isEmpty {
+            if !first { buffer.append(UInt8(ascii: ",")) }
+            buffer.append(contentsOf: part.buffer)
+            first = false
+        }
+        buffer.append(UInt8(ascii: "]"))
     }
 
     /// A key of the object being written; the value written next is its value.
+    @inlinable
     public mutating func key(_ key: String) {
         separate()
         appendString(key)
-        bytes.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: ":"))
         // The value follows without a comma.
         needsComma[needsComma.count - 1] = false
     }
 
+    @inlinable
     public mutating func string(_ value: String) {
         separate()
         appendString(value)
     }
 
+    @inlinable
     public mutating func number(_ value: Int) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        appendDigits(value)
     }
 
     /// A finite number in its shortest form; a value that is not finite is written as null.
+    @inlinable
     public mutating func number(_ value: Double) {
         separate()
-        if value.isFinite {
-            bytes.append(contentsOf: (value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)).utf8)
+        if !value.isFinite {
+            appendUTF8("null")
+        } else if value == value.rounded() && abs(value) < 1e15 {
+            appendDigits(Int(value))
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            appendUTF8(value.description)
         }
     }
 
+    @inlinable
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        appendUTF8(value ? "true" : "false")
     }
 
+    @inlinable
     public mutating func strings(_ values: [String]) {
         array { writer in for value in values { writer.string(value) } }
     }
 
     /// Puts the comma before an element that follows another, and marks the container as
     /// having one.
-    private mutating func separate() {
-        guard !needsComma.isEmpty else { return }
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+    @inlinable
+    mutating func separate() {
+        guard let last = needsComma.indices.last else { return }
+        if needsComma[last] { buffer.append(UInt8(ascii: ",")) }
+        needsComma[last] = true
     }
 
-    private mutating func appendString(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings (ids, tags, words) need no escape: copied whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
+    /// Text that needs no escape, copied whole.
+    @inlinable
+    mutating func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
+    /// An integer's decimal digits, written without making a string of them.
+    @inlinable
+    mutating func appendDigits(_ value: Int) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Twenty-four bytes hold the twenty digits of the largest magnitude.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var index = scratch.count
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[index...]))
         }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
+    }
+
+    @inlinable
+    mutating func appendString(_ value: String) {
+        buffer.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            // Most strings (ids, keys, tags, words) need no escape: copied whole.
+            var plain = true
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                plain = false
+                break
+            }
+            if plain {
+                buffer.append(contentsOf: utf8)
+            } else {
+                appendEscaped(utf8)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
     }
+
+    @usableFromInline
+    mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: buffer.append(byte)
+            }
+        }
+    }
+}
+
+/// Where the workers of `JSONWriter.parts` leave their writers: a slot each, so that none
+/// touches another's, read once all are done.
+private final class PartsBox: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<JSONWriter>
+
+    init(_ count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: JSONWriter(capacity: 0))
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func put(_ writer: JSONWriter, at index: Int) {
+        slots[index] = writer
+    }
+
+    var writers: [JSONWriter] { Array(slots) }
 }
