@@ -242,7 +242,14 @@ extension AppDatabase {
     }
 
     func community(of round: Round, _ db: Database) throws -> RoundCommunity {
-        let pitches = try Self.roundPitches(round, db)
+        // Decoding the pitches' documents, a fifth of a national round's reading, goes on aside
+        // while this connection reads the people's tags, organisations and conflicts.
+        let records = try Self.roundPitchRecords(round, db)
+        let decoding = Aside(name: "kobling.pitches") { try Self.pitches(of: records, in: round) }
+        let tags = try Self.grouped(db, "SELECT personId, tagId FROM personTag ORDER BY personId, position")
+        let organisations = try Self.grouped(db, "SELECT personId, organisationId FROM membership ORDER BY personId, organisationId")
+        var conflicts = try Self.grouped(db, "SELECT personId, target FROM conflictOfInterest ORDER BY personId, target")
+        let pitches = try decoding.value()
         let pitchIds = Set(pitches.map(\.id))
         // A national round reads hundreds of thousands of these rows: by cursor and by column
         // index, so that no row is kept and no column is looked up by name.
@@ -254,9 +261,6 @@ extension AppDatabase {
         try Self.forEachPair(db, "SELECT personId, pitchId FROM pitchInterest ORDER BY personId, pitchId") { personId, pitchId in
             if pitchIds.contains(pitchId) { interested[personId, default: []].append(pitchId) }
         }
-        let tags = try Self.grouped(db, "SELECT personId, tagId FROM personTag ORDER BY personId, position")
-        let organisations = try Self.grouped(db, "SELECT personId, organisationId FROM membership ORDER BY personId, organisationId")
-        var conflicts = try Self.grouped(db, "SELECT personId, target FROM conflictOfInterest ORDER BY personId, target")
         for pitch in pitches { conflicts[pitch.authorId, default: []].append(pitch.id) }
         // "No thanks" carries across rounds: a pair either side declined is never proposed
         // again. Pairs introduced before are history, for the novelty factor.
@@ -350,16 +354,23 @@ extension AppDatabase {
 
     /// The round's approved pitches, by id.
     static func roundPitches(_ round: Round, _ db: Database) throws -> [Pitch] {
-        var records: [PitchRecord] = []
+        try pitches(of: try roundPitchRecords(round, db), in: round)
+    }
+
+    /// The rows of the pitches a round may take: its own list, or every approved pitch of its kind.
+    static func roundPitchRecords(_ round: Round, _ db: Database) throws -> [PitchRecord] {
         if let ids = round.pitches.ids {
-            records = try Self.inChunks(ids) { chunk, marks in
+            return try Self.inChunks(ids) { chunk, marks in
                 try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND kind = ? AND id IN (\(marks))",
                                          arguments: [round.kind.rawValue] + StatementArguments(chunk))
             }
-        } else {
-            records = try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND kind = ?", arguments: [round.kind.rawValue])
         }
-        return try records.map { try $0.pitch() }.filter { round.pitches.ids != nil || round.pitches.admits($0) }.sorted { $0.id < $1.id }
+        return try PitchRecord.fetchAll(db, sql: "SELECT * FROM pitch WHERE status = 'approved' AND kind = ?", arguments: [round.kind.rawValue])
+    }
+
+    /// The pitches of `records` that the round takes (those its filter admits), by id.
+    static func pitches(of records: [PitchRecord], in round: Round) throws -> [Pitch] {
+        try records.map { try $0.pitch() }.filter { round.pitches.ids != nil || round.pitches.admits($0) }.sorted { $0.id < $1.id }
     }
 
     // MARK: - Rows
