@@ -16,8 +16,9 @@ import Storage
 ///     kobling-round-bench engine --data-dir DIR --round ID
 ///
 /// runs the engine alone on the round's community as a run reads it from the database, and
-/// prints one JSON line with its seconds and objective, and the best of three readings of the
-/// community from the database (`loadingSeconds`).
+/// prints one JSON line with its seconds (and of them scoring and solving, split as a run's
+/// stages are), its objective, and the best of three readings of the community from the
+/// database (`loadingSeconds`).
 @main
 struct RoundBench {
     static func main() async throws {
@@ -50,7 +51,9 @@ struct RoundBench {
             let started = clock.now
             let result = try MatchRound.run(input)
             let seconds = (clock.now - started).seconds
-            print(#"{"engineSeconds":\#(seconds),"loadingSeconds":\#(loading),"objective":\#(result.objective),"pitches":\#(input.pitches.count),"people":\#(input.solvers.count)}"#)
+            let statistics = result.statistics
+            let scoring = statistics.indexSeconds + statistics.scoringSeconds
+            print(#"{"engineSeconds":\#(seconds),"scoringSeconds":\#(scoring),"solvingSeconds":\#(seconds - scoring),"loadingSeconds":\#(loading),"objective":\#(result.objective),"pitches":\#(input.pitches.count),"people":\#(input.solvers.count)}"#)
         default:
             fatalError("unknown mode \(mode)")
         }
