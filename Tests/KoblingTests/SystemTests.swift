@@ -122,6 +122,28 @@ import Testing
         #expect(check == ["ok"])
     }
 
+    /// A log past the limit is copied into the database in the commit itself, as SQLite
+    /// would: a command that exits right after one large commit (loading a seed) leaves no long
+    /// log for the next process to read through.
+    @Test func aLogPastTheLimitIsCheckpointedInTheCommit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kobling-wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("kobling.sqlite").path
+        let checkpointer = Checkpointer(path: path, threshold: 100, limit: 400)
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in checkpointer.watch(db) }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        defer { try? pool.close() }
+        let size = { () throws -> Int in (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        try pool.write { db in try db.execute(sql: "CREATE TABLE bulk (body TEXT NOT NULL)") }
+        // About 500 pages, past the limit of 400: in the database when the commit returns.
+        try pool.write { db in try db.execute(sql: "INSERT INTO bulk (body) VALUES (?)", arguments: [String(repeating: "x", count: 2 << 20)]) }
+        #expect(try size() > 2 << 20)
+        try pool.close()
+        #expect(try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT length(body) FROM bulk") } == 2 << 20)
+    }
+
     @Test func migrationsAreAppliedOnOpenAndReopeningKeepsData() async throws {
         let app = try TestApp()
         #expect(try await app.database.appliedMigrations() == AppDatabase.migrator.migrations.sorted())
