@@ -13,12 +13,12 @@ import Storage
 /// files for `kobling seed`: its tags, organisations, every pitch approved with a clinician of
 /// its hospital as author, and every person consenting to be matched.
 ///
-///     kobling-round-bench engine --data-dir DIR --round ID
+///     kobling-round-bench engine --data-dir DIR --round ID [--runs N]
 ///
-/// runs the engine alone on the round's community as a run reads it from the database, and
-/// prints one JSON line with its seconds (and of them scoring and solving, split as a run's
-/// stages are), its objective, and the best of three readings of the community from the
-/// database (`loadingSeconds`).
+/// runs the engine alone N times (1 unless said) on the round's community as a run reads it
+/// from the database, and prints one JSON line with each run's seconds (and of them scoring and
+/// solving, split as a run's stages are), the objective, and the best of three readings of the
+/// community from the database (`loadingSeconds`).
 @main
 struct RoundBench {
     static func main() async throws {
@@ -48,12 +48,18 @@ struct RoundBench {
                 loading = min(loading, (clock.now - began).seconds)
             }
             let input = RoundInput(community!)
-            let started = clock.now
-            let result = try MatchRound.run(input)
-            let seconds = (clock.now - started).seconds
-            let statistics = result.statistics
-            let scoring = statistics.indexSeconds + statistics.scoringSeconds
-            print(#"{"engineSeconds":\#(seconds),"scoringSeconds":\#(scoring),"solvingSeconds":\#(seconds - scoring),"loadingSeconds":\#(loading),"objective":\#(result.objective),"pitches":\#(input.pitches.count),"people":\#(input.solvers.count)}"#)
+            var runs: [String] = []
+            var objective = 0
+            for _ in 0..<max(1, Int(options["runs"] ?? "1")!) {
+                let started = clock.now
+                let result = try MatchRound.run(input)
+                let seconds = (clock.now - started).seconds
+                let statistics = result.statistics
+                let scoring = statistics.indexSeconds + statistics.scoringSeconds
+                objective = result.objective
+                runs.append(#"{"engineSeconds":\#(seconds),"scoringSeconds":\#(scoring),"solvingSeconds":\#(seconds - scoring)}"#)
+            }
+            print(#"{"runs":[\#(runs.joined(separator: ","))],"loadingSeconds":\#(loading),"objective":\#(objective),"pitches":\#(input.pitches.count),"people":\#(input.solvers.count)}"#)
         default:
             fatalError("unknown mode \(mode)")
         }
