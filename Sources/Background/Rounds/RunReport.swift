@@ -100,7 +100,7 @@ struct RunReport: Encodable {
     /// so it must be a thread of its own.
     func json() -> String {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, groups.count))
-        let size = (groups.count + workers - 1) / max(workers, 1)
+        let size = (groups.count + workers - 1) / workers
         let report = self
         let parts = JSONWriter.parts(workers + 1, capacity: 1024 + size * 4096) { part, w in
             if part == workers {
