@@ -1,8 +1,10 @@
 import Dispatch
 import Foundation
 
-/// `body` for 0..<count on all cores, each worker with its own state, results in order.
-func parallelMap<State, T>(_ count: Int, state makeState: () -> State, _ body: (Int, inout State) -> T) -> [T] {
+/// `body` for 0..<count on all cores, each worker with its own state, results in order. Blocks
+/// its caller until all are done: for a thread of its own, never one of the cooperative pool.
+/// Public for the other pure work that splits this way (writing a run's report in parts).
+public func parallelMap<State, T>(_ count: Int, state makeState: () -> State, _ body: (Int, inout State) -> T) -> [T] {
     parallelMapKeepingStates(count, state: makeState, body).results
 }
 

@@ -101,15 +101,17 @@ struct RunReport: Encodable {
     func json() -> String {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, groups.count))
         let size = (groups.count + workers - 1) / workers
-        let report = self
-        let parts = JSONWriter.parts(workers + 1, capacity: 1024 + size * 4096) { part, w in
+        let parts = parallelMap(workers + 1, state: {}) { part, _ -> JSONWriter in
             if part == workers {
-                for item in report.unmatchedPeople { Self.write(item, to: &w) }
-                return
+                var w = JSONWriter.elements(capacity: 1024 + unmatchedPeople.count * 128)
+                for item in unmatchedPeople { Self.write(item, to: &w) }
+                return w
             }
-            for group in report.groups[min(part * size, report.groups.count)..<min((part + 1) * size, report.groups.count)] {
+            var w = JSONWriter.elements(capacity: 1024 + size * 4096)
+            for group in groups[min(part * size, groups.count)..<min((part + 1) * size, groups.count)] {
                 Self.write(group, to: &w)
             }
+            return w
         }
         var writer = JSONWriter(capacity: 1024 + parts.reduce(0) { $0 + $1.bytes.count })
         writer.object { w in

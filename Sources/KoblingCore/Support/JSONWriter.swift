@@ -1,12 +1,10 @@
-import Dispatch
-
 /// Writes JSON text straight into bytes, for documents too large for `JSONEncoder` to be quick
 /// (a national round's result: tens of thousands of explained members). The caller writes keys
 /// in the order it wants them; the writer puts the commas and escapes the strings.
 ///
 /// A long array can be written in parts by workers of their own: each writes its run of
 /// elements into a writer made by `elements(capacity:)`, and `array(joining:)` puts the parts,
-/// in order, into the document.
+/// in order, into the document (`RunReport` runs them with `parallelMap`).
 public struct JSONWriter: Sendable {
     @usableFromInline var buffer: [UInt8] = []
     /// Whether the container being written needs a comma before its next element.
@@ -21,19 +19,6 @@ public struct JSONWriter: Sendable {
         var writer = JSONWriter(capacity: capacity)
         writer.needsComma = [false]
         return writer
-    }
-
-    /// `count` runs of elements, written at once on every core (`write` gets each part's index
-    /// and writer), for `array(joining:)`. Blocks its caller until all are written: for a
-    /// thread of its own, never one of the cooperative pool.
-    public static func parts(_ count: Int, capacity: Int = 1 << 16, _ write: @Sendable (Int, inout JSONWriter) -> Void) -> [JSONWriter] {
-        let parts = PartsBox(count)
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            var writer = JSONWriter.elements(capacity: capacity)
-            write(index, &writer)
-            parts.put(writer, at: index)
-        }
-        return parts.writers
     }
 
     public var bytes: [UInt8] { buffer }
@@ -191,24 +176,3 @@ public struct JSONWriter: Sendable {
     }
 }
 
-/// Where the workers of `JSONWriter.parts` leave their writers: a slot each, so that none
-/// touches another's, read once all are done.
-private final class PartsBox: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<JSONWriter>
-
-    init(_ count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: JSONWriter(capacity: 0))
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func put(_ writer: JSONWriter, at index: Int) {
-        slots[index] = writer
-    }
-
-    var writers: [JSONWriter] { Array(slots) }
-}
